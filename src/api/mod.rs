@@ -1,0 +1,138 @@
+//! The route table: one list that registers every route (at the root and under
+//! `/api`) and produces `/openapi.json`, so the two can never disagree.
+
+mod auth;
+mod index;
+
+use crate::error::{ApiError, ApiResult, BAD_REQUEST};
+use actix_web::http::Method;
+use actix_web::{web, HttpMessage, HttpRequest};
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeMap;
+
+/// The Zou API version Tusk answers as.
+pub const ZOU_VERSION: &str = "1.0.97";
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Attaches the handler: `|route| route.to(handler)`.
+    attach: fn(actix_web::Route) -> actix_web::Route,
+}
+
+impl Route {
+    fn new(
+        method: Method,
+        path: &'static str,
+        summary: &'static str,
+        attach: fn(actix_web::Route) -> actix_web::Route,
+    ) -> Route {
+        Route {
+            method,
+            path,
+            summary,
+            attach,
+        }
+    }
+}
+
+/// Every served route.
+pub fn table() -> Vec<Route> {
+    [index::routes(), auth::routes()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let table = table();
+    let mut by_path: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
+    for route in &table {
+        by_path.entry(route.path).or_default().push(route);
+    }
+    for prefix in ["", "/api"] {
+        for (path, routes) in &by_path {
+            let full_path = match (prefix, *path) {
+                ("", path) => path.to_string(),
+                (prefix, "/") => prefix.to_string(),
+                (prefix, path) => format!("{prefix}{path}"),
+            };
+            let resource = routes.iter().fold(
+                web::resource(full_path).default_service(web::to(method_not_allowed)),
+                |resource, route| resource.route((route.attach)(web::method(route.method.clone()))),
+            );
+            cfg.service(resource);
+        }
+    }
+}
+
+async fn method_not_allowed() -> ApiResult<actix_web::HttpResponse> {
+    Err(ApiError::MethodNotAllowed)
+}
+
+/// The OpenAPI document of the served routes.
+pub fn openapi() -> Json {
+    let mut paths: BTreeMap<&str, Map<String, Json>> = BTreeMap::new();
+    for route in table() {
+        let parameters: Vec<Json> = route
+            .path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        paths.entry(route.path).or_default().insert(
+            route.method.as_str().to_lowercase(),
+            json!({
+                "summary": route.summary,
+                "parameters": parameters,
+                "responses": {"200": {"description": "Success"}},
+            }),
+        );
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Tusk",
+            "description": "Tusk serves Zou's API; these are the routes this build serves.",
+            "version": ZOU_VERSION,
+        },
+        "paths": paths,
+    })
+}
+
+/// A request's fields: a JSON object body, or a form body, with query-string
+/// parameters as a fallback (Zou's request parsers accept all three).
+pub fn body_fields(req: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Json>> {
+    let mut fields = Map::new();
+    let content_type = req.content_type();
+    let trimmed = body.trim_ascii();
+    if content_type.contains("json") || trimmed.starts_with(b"{") || trimmed.starts_with(b"[") {
+        if !trimmed.is_empty() {
+            match serde_json::from_slice(trimmed) {
+                Ok(Json::Object(object)) => fields = object,
+                Ok(_) => {
+                    return Err(ApiError::bad_request(
+                        "The request body must be a JSON object.",
+                    ))
+                }
+                Err(_) => {
+                    return Err(ApiError::Body(
+                        actix_web::http::StatusCode::BAD_REQUEST,
+                        json!({"error": true, "message": BAD_REQUEST}),
+                    ))
+                }
+            }
+        }
+    } else if !trimmed.is_empty() {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(trimmed)
+            .map_err(|_| ApiError::bad_request("The form body could not be read."))?;
+        fields.extend(pairs.into_iter().map(|(k, v)| (k, Json::String(v))));
+    }
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    for (key, value) in query {
+        fields.entry(key).or_insert(Json::String(value));
+    }
+    Ok(fields)
+}

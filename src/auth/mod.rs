@@ -1,0 +1,9 @@
+//! Who is calling: passwords, JWTs as Zou issues them, token revocation and the
+//! [`Identity`] extractor every authenticated route takes.
+
+pub mod identity;
+pub mod jwt;
+pub mod password;
+pub mod revocation;
+
+pub use identity::Identity;

@@ -1,0 +1,269 @@
+//! Storage: SQLite (the embedded default) or PostgreSQL, chosen once from the URL.
+//!
+//! Queries are written once with `$n` placeholders (both backends accept them) and
+//! take [`Value`] parameters. Every id is a UUID and every time a second-precision
+//! UTC timestamp; each backend stores them its own way (native types on
+//! PostgreSQL, text on SQLite) and rows come back as JSON objects keyed by Zou's
+//! column names, decoded with the [`Schema`] read from the database itself.
+
+mod schema;
+pub mod seed;
+mod value;
+
+pub use schema::{ColumnKind, Schema, Table};
+pub use value::{now, parse_timestamp, Row, Value, TIMESTAMP_FORMAT};
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Postgres, Sqlite};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Clone)]
+enum Pools {
+    /// SQLite allows one writer at a time: writes and transactions go through a
+    /// one-connection pool so they queue in Tusk instead of failing with
+    /// SQLITE_BUSY; reads use their own pool and run concurrently (WAL).
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// A handle on the database, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pools: Pools,
+    schema: Arc<Schema>,
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://path` or `postgres://...`), creating a SQLite
+    /// file if needed, and brings the schema up to date.
+    pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).context("invalid DATABASE_URL")?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            POSTGRES_MIGRATIONS
+                .run(&pool)
+                .await
+                .context("migrations failed")?;
+            Pools::Postgres(pool)
+        } else {
+            let options = SqliteConnectOptions::from_str(url)
+                .context("invalid DATABASE_URL")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a write the API acknowledged survives a power cut, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30));
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await
+                .context("cannot open the SQLite database")?;
+            SQLITE_MIGRATIONS
+                .run(&write)
+                .await
+                .context("migrations failed")?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options.read_only(true))
+                .await?;
+            Pools::Sqlite { read, write }
+        };
+        let schema = Arc::new(Schema::load(&pools).await?);
+        Ok(Db { pools, schema })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The versions of the migrations this binary carries, in order, for the
+    /// given backend: both folders must list the same ones.
+    pub fn migration_versions(backend: Backend) -> Vec<(i64, String)> {
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    }
+
+    pub async fn ping(&self) -> bool {
+        self.fetch_optional("SELECT 1 AS up", &[], None)
+            .await
+            .map(|row| row.is_some())
+            .unwrap_or(false)
+    }
+
+    /// Runs a query and decodes its rows; `table` names the table whose schema
+    /// tells how to decode the columns (JSON and boolean columns need it on SQLite).
+    pub async fn fetch_all(
+        &self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Vec<Row>> {
+        let table = table.and_then(|name| self.schema.table(name));
+        match &self.pools {
+            Pools::Sqlite { read, .. } => value::sqlite_fetch(read, sql, params, table).await,
+            Pools::Postgres(pool) => value::pg_fetch(pool, sql, params).await,
+        }
+    }
+
+    pub async fn fetch_optional(
+        &self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Option<Row>> {
+        Ok(self.fetch_all(sql, params, table).await?.into_iter().next())
+    }
+
+    /// Runs one write outside any transaction; returns the number of rows touched.
+    pub async fn execute(&self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => value::sqlite_execute(write, sql, params).await,
+            Pools::Postgres(pool) => value::pg_execute(pool, sql, params).await,
+        }
+    }
+
+    /// Inserts one row and returns it as stored (defaults filled in).
+    pub async fn insert(&self, table: &str, values: &[(&str, Value)]) -> sqlx::Result<Row> {
+        let mut tx = self.begin().await?;
+        let row = tx.insert(table, values).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    pub async fn begin(&self) -> sqlx::Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?, self.schema.clone()),
+            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+}
+
+/// A transaction: nothing it wrote is visible to others before `commit`, and
+/// everything is undone if it is dropped without one.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>, Arc<Schema>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    pub async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Vec<Row>> {
+        match self {
+            Tx::Sqlite(tx, schema) => {
+                let table = table.and_then(|name| schema.table(name));
+                value::sqlite_fetch(&mut **tx, sql, params, table).await
+            }
+            Tx::Postgres(tx) => value::pg_fetch(&mut **tx, sql, params).await,
+        }
+    }
+
+    pub async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Option<Row>> {
+        Ok(self.fetch_all(sql, params, table).await?.into_iter().next())
+    }
+
+    /// Inserts one row and returns it as stored (defaults filled in).
+    pub async fn insert(&mut self, table: &str, values: &[(&str, Value)]) -> sqlx::Result<Row> {
+        let columns: Vec<&str> = values.iter().map(|(column, _)| *column).collect();
+        let placeholders: Vec<String> = (1..=values.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES ({}) RETURNING *",
+            columns.join(", "),
+            placeholders.join(", ")
+        );
+        let params: Vec<Value> = values.iter().map(|(_, value)| value.clone()).collect();
+        let row = self.fetch_optional(&sql, &params, Some(table)).await?;
+        row.ok_or(sqlx::Error::RowNotFound)
+    }
+
+    pub async fn execute(&mut self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
+        match self {
+            Tx::Sqlite(tx, _) => value::sqlite_execute(&mut **tx, sql, params).await,
+            Tx::Postgres(tx) => value::pg_execute(&mut **tx, sql, params).await,
+        }
+    }
+
+    pub async fn commit(self) -> sqlx::Result<()> {
+        match self {
+            Tx::Sqlite(tx, _) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// Reads the pools' own schema, for [`Schema::load`].
+impl Pools {
+    async fn table_columns(&self) -> sqlx::Result<Vec<(String, String, String)>> {
+        use sqlx::Row as _;
+        match self {
+            Pools::Sqlite { write, .. } => {
+                let rows = sqlx::query(
+                    "SELECT m.name AS table_name, p.name AS column_name, p.type AS column_type \
+                     FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' ORDER BY m.name, p.cid",
+                )
+                .fetch_all(write)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                    .collect()
+            }
+            Pools::Postgres(pool) => {
+                let rows = sqlx::query(
+                    "SELECT table_name::text, column_name::text, udt_name::text \
+                     FROM information_schema.columns WHERE table_schema = current_schema() \
+                     ORDER BY table_name, ordinal_position",
+                )
+                .fetch_all(pool)
+                .await?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                    .collect()
+            }
+        }
+    }
+}

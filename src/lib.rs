@@ -1,0 +1,14 @@
+//! Tusk: a production-tracking server that speaks Zou's HTTP API.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod organisation;
+pub mod permissions;
+pub mod persons;
+
+pub use app::{Application, FirstAdmin};
+pub use config::Config;

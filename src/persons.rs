@@ -1,0 +1,175 @@
+//! Persons as the auth layer sees them, and the fields Zou never shows.
+
+use crate::db::{now, Db, Row, Tx, Value};
+use crate::error::{ApiError, ApiResult};
+use serde_json::{json, Value as Json};
+use tusk_actors::role::Role;
+use uuid::Uuid;
+
+/// Columns that never leave the server.
+const SECRET_COLUMNS: [&str; 12] = [
+    "password",
+    "totp_secret",
+    "email_otp_secret",
+    "otp_recovery_codes",
+    "fido_credentials",
+    "jti",
+    "login_failed_attemps",
+    "last_login_failed",
+    "oidc_issuer",
+    "oidc_subject",
+    "saml_issuer",
+    "saml_subject",
+];
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: Uuid,
+    pub role: Role,
+    pub active: bool,
+    pub is_bot: bool,
+    /// The whole stored row, secrets included: serialise with [`Person::to_json`].
+    pub row: Row,
+}
+
+impl Person {
+    pub fn from_row(row: Row) -> ApiResult<Person> {
+        let id = row
+            .get("id")
+            .and_then(Json::as_str)
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| ApiError::internal("person row without id"))?;
+        let role = row
+            .get("role")
+            .and_then(Json::as_str)
+            .and_then(|role| role.parse().ok())
+            .unwrap_or(Role::User);
+        let flag = |column: &str| row.get(column).and_then(Json::as_bool).unwrap_or(false);
+        Ok(Person {
+            id,
+            role,
+            active: flag("active"),
+            is_bot: flag("is_bot"),
+            row,
+        })
+    }
+
+    pub async fn find(db: &Db, id: Uuid) -> ApiResult<Option<Person>> {
+        db.fetch_optional(
+            "SELECT * FROM person WHERE id = $1",
+            &[id.into()],
+            Some("person"),
+        )
+        .await?
+        .map(Person::from_row)
+        .transpose()
+    }
+
+    pub fn text(&self, column: &str) -> Option<&str> {
+        self.row.get(column).and_then(Json::as_str)
+    }
+
+    pub fn int(&self, column: &str) -> i64 {
+        self.row.get(column).and_then(Json::as_i64).unwrap_or(0)
+    }
+
+    pub async fn department_ids(&self, db: &Db) -> ApiResult<Vec<String>> {
+        let rows = db
+            .fetch_all(
+                "SELECT department_id FROM department_link WHERE person_id = $1 \
+                 ORDER BY department_id",
+                &[self.id.into()],
+                None,
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|mut row| match row.remove("department_id") {
+                Some(Json::String(id)) => Some(id),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// The person as Zou shows it to themselves and to admins: no secrets, plus
+    /// `full_name`, `type` and the department ids.
+    pub fn to_json(&self, departments: Vec<String>) -> Json {
+        let mut out = self.row.clone();
+        for column in SECRET_COLUMNS {
+            out.remove(column);
+        }
+        let full_name = format!(
+            "{} {}",
+            self.text("first_name").unwrap_or(""),
+            self.text("last_name").unwrap_or("")
+        );
+        out.insert("full_name".into(), json!(full_name.trim()));
+        out.insert("type".into(), json!("Person"));
+        out.insert("departments".into(), json!(departments));
+        Json::Object(out)
+    }
+}
+
+/// What is needed to create a person; everything else takes Zou's defaults.
+pub struct NewPerson<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: &'a str,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub locale: &'a str,
+    pub timezone: &'a str,
+}
+
+/// Inserts a person with the defaults Zou's model gives (those live in Python,
+/// not in Zou's schema, so Tusk sets them here).
+pub async fn insert(tx: &mut Tx, new: NewPerson<'_>) -> sqlx::Result<Row> {
+    let stamp = now();
+    let text = |value: &str| Value::Text(value.to_string());
+    tx.insert(
+        "person",
+        &[
+            ("id", Uuid::new_v4().into()),
+            ("first_name", text(new.first_name)),
+            ("last_name", text(new.last_name)),
+            ("email", text(&new.email.to_lowercase())),
+            ("phone", text("")),
+            ("contract_type", text("open-ended")),
+            ("active", true.into()),
+            ("archived", false.into()),
+            ("desktop_login", text("")),
+            ("login_failed_attemps", Value::Int(0)),
+            (
+                "password",
+                new.password_hash
+                    .map(|h| Value::Bytes(h.into_bytes()))
+                    .into(),
+            ),
+            ("totp_enabled", false.into()),
+            ("email_otp_enabled", false.into()),
+            ("fido_enabled", false.into()),
+            ("timezone", text(new.timezone)),
+            ("locale", text(new.locale)),
+            ("use_12_hour_clock", false.into()),
+            ("display_date_format", text("YYYY-MM-DD")),
+            ("role", text(new.role.as_str())),
+            ("position", text("artist")),
+            ("seniority", text("mid")),
+            ("daily_salary", Value::Int(0)),
+            ("has_avatar", false.into()),
+            ("notifications_enabled", false.into()),
+            ("notifications_slack_enabled", false.into()),
+            ("notifications_slack_userid", text("")),
+            ("notifications_mattermost_enabled", false.into()),
+            ("notifications_mattermost_userid", text("")),
+            ("notifications_discord_enabled", false.into()),
+            ("notifications_discord_userid", text("")),
+            ("is_bot", false.into()),
+            ("is_guest", false.into()),
+            ("is_generated_from_ldap", false.into()),
+            ("created_at", stamp.into()),
+            ("updated_at", stamp.into()),
+        ],
+    )
+    .await
+}
