@@ -58,10 +58,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 (prefix, "/") => prefix.to_string(),
                 (prefix, path) => format!("{prefix}{path}"),
             };
-            let resource = routes.iter().fold(
-                web::resource(full_path).default_service(web::to(method_not_allowed)),
-                |resource, route| resource.route((route.attach)(web::method(route.method.clone()))),
-            );
+            let mut resource =
+                web::resource(full_path).default_service(web::to(method_not_allowed));
+            for route in routes {
+                resource = resource.route((route.attach)(web::method(route.method.clone())));
+                // As in Flask, every GET also answers HEAD (clients probe hosts with it).
+                if route.method == Method::GET {
+                    resource = resource.route((route.attach)(web::method(Method::HEAD)));
+                }
+            }
             cfg.service(resource);
         }
     }

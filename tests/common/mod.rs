@@ -1,0 +1,170 @@
+//! A real Tusk on port 0 with a database of its own, per test: SQLite in a
+//! temporary folder, or a fresh PostgreSQL database when
+//! `TUSK_TEST_DATABASE_URL` names a server (e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+#![allow(dead_code)]
+
+use reqwest::{Client, Method, Response};
+use serde_json::{json, Value as Json};
+use std::path::PathBuf;
+use tusk::db::Db;
+use tusk::persons::{self, NewPerson};
+use tusk::{Application, Config, FirstAdmin};
+use tusk_actors::role::Role;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+pub const PASSWORD: &str = "mysecretpassword";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub config: Config,
+    pub db: Db,
+}
+
+/// A fresh database URL: a new PostgreSQL database, or a SQLite file in `dir`.
+async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("TUSK_TEST_DATABASE_URL") {
+        Ok(server) if !server.is_empty() => {
+            use sqlx::Connection;
+            let name = format!("tusk_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = sqlx::PgConnection::connect(&server)
+                .await
+                .expect("TUSK_TEST_DATABASE_URL must reach PostgreSQL");
+            sqlx::Executor::execute(&mut admin, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create the test database");
+            let base = server
+                .rsplit_once('/')
+                .map_or(server.as_str(), |(base, _)| base);
+            format!("{base}/{name}")
+        }
+        _ => Config::sqlite_url(dir),
+    }
+}
+
+pub fn test_config(data_dir: PathBuf, database_url: String) -> Config {
+    Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir,
+        database_url,
+        secret_key: "test-secret-key".into(),
+        bcrypt_cost: 4,
+        min_password_length: 8,
+        default_locale: "en_US".into(),
+        default_timezone: "Europe/Paris".into(),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = std::env::temp_dir().join(format!("tusk-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database_url = fresh_database(&dir).await;
+    spawn_with(test_config(dir, database_url)).await
+}
+
+/// Starts a server on an existing configuration (a restart, when the database is reused).
+pub async fn spawn_with(config: Config) -> TestApp {
+    let first_admin = FirstAdmin {
+        email: Some(ADMIN_EMAIL.into()),
+        password: Some(ADMIN_PASSWORD.into()),
+    };
+    let app = Application::build(config.clone(), first_admin)
+        .await
+        .expect("the application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = Db::connect(&config.database_url).await.unwrap();
+    TestApp {
+        address,
+        client: Client::builder().build().unwrap(),
+        config,
+        db,
+    }
+}
+
+impl TestApp {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Json>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("the request is answered")
+    }
+
+    /// GET: status and JSON body.
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Json) {
+        read(self.request(Method::GET, path, Some(token), None).await).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Json) -> (u16, Json) {
+        read(
+            self.request(Method::POST, path, Some(token), Some(body))
+                .await,
+        )
+        .await
+    }
+
+    pub async fn anonymous(&self, method: Method, path: &str, body: Option<Json>) -> (u16, Json) {
+        read(self.request(method, path, None, body).await).await
+    }
+
+    /// Logs in as a script does; returns the whole answer.
+    pub async fn login(&self, email: &str, password: &str) -> (u16, Json) {
+        self.anonymous(
+            Method::POST,
+            "/api/auth/login",
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+    }
+
+    pub async fn token_for(&self, email: &str, password: &str) -> String {
+        let (status, body) = self.login(email, password).await;
+        assert_eq!(status, 200, "login of {email}: {body}");
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token_for(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates a person with this role and [`PASSWORD`]; returns their id.
+    pub async fn person_with_role(&self, email: &str, role: Role) -> String {
+        let mut tx = self.db.begin().await.unwrap();
+        let row = persons::insert(
+            &mut tx,
+            NewPerson {
+                first_name: "Test",
+                last_name: role.as_str(),
+                email,
+                role,
+                password_hash: Some(tusk::auth::password::hash(PASSWORD, 4)),
+                locale: "en_US",
+                timezone: "Europe/Paris",
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        row["id"].as_str().unwrap().to_string()
+    }
+}
+
+pub async fn read(response: Response) -> (u16, Json) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Json::String(text));
+    (status, body)
+}
