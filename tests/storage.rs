@@ -247,3 +247,41 @@ async fn rows_decode_to_the_same_json_on_both_backends() {
     assert_eq!(created.len(), 19, "YYYY-MM-DDTHH:MM:SS: {created}");
     assert_eq!(&created[10..11], "T");
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let dir = std::env::temp_dir().join(format!("tusk-sigterm-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database_url = fresh_database(&dir).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = tusk_command(&dir, &database_url)
+        .args(["--bind", &format!("127.0.0.1:{port}"), "serve"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_url = format!("http://127.0.0.1:{port}/status");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(&status_url).await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server answers");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "a clean exit on SIGTERM: {exit:?}");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(server.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    assert!(stdout.contains("A first admin was created"), "{stdout}");
+    assert!(reqwest::get(&status_url).await.is_err(), "no longer listening");
+}

@@ -23,7 +23,7 @@ pub struct TestApp {
 }
 
 /// A fresh database URL: a new PostgreSQL database, or a SQLite file in `dir`.
-async fn fresh_database(dir: &std::path::Path) -> String {
+pub async fn fresh_database(dir: &std::path::Path) -> String {
     match std::env::var("TUSK_TEST_DATABASE_URL") {
         Ok(server) if !server.is_empty() => {
             use sqlx::Connection;
