@@ -103,8 +103,25 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Database constraint failures are the client's doing: Zou answers them with
+/// 400 and a bare `{"message"}` that never reveals the SQL.
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        ApiError::internal(error)
+        use sqlx::error::ErrorKind;
+        let message = match &error {
+            sqlx::Error::Database(database) => match database.kind() {
+                ErrorKind::UniqueViolation => {
+                    "A record with the same unique values already exists."
+                }
+                ErrorKind::ForeignKeyViolation => {
+                    "The change conflicts with records referencing this one."
+                }
+                ErrorKind::NotNullViolation => "A required field is missing.",
+                ErrorKind::CheckViolation => "The data conflicts with database integrity rules.",
+                _ => return ApiError::internal(error),
+            },
+            _ => return ApiError::internal(error),
+        };
+        ApiError::Body(StatusCode::BAD_REQUEST, json!({ "message": message }))
     }
 }

@@ -53,7 +53,7 @@ async fn openapi_documents_exactly_the_served_routes() {
     for route in &table {
         let method = route.method.as_str().to_lowercase();
         assert!(
-            body["paths"][route.path][&method]["summary"].is_string(),
+            body["paths"][&route.path][&method]["summary"].is_string(),
             "{method} {} is served but not documented",
             route.path
         );

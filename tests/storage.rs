@@ -266,7 +266,10 @@ async fn sigterm_stops_the_server_cleanly() {
     let status_url = format!("http://127.0.0.1:{port}/status");
     let mut up = false;
     for _ in 0..100 {
-        if reqwest::get(&status_url).await.is_ok_and(|r| r.status() == 200) {
+        if reqwest::get(&status_url)
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             up = true;
             break;
         }
@@ -283,5 +286,8 @@ async fn sigterm_stops_the_server_cleanly() {
     let mut stdout = String::new();
     std::io::Read::read_to_string(server.stdout.as_mut().unwrap(), &mut stdout).unwrap();
     assert!(stdout.contains("A first admin was created"), "{stdout}");
-    assert!(reqwest::get(&status_url).await.is_err(), "no longer listening");
+    assert!(
+        reqwest::get(&status_url).await.is_err(),
+        "no longer listening"
+    );
 }

@@ -15,31 +15,31 @@ pub const ZOU_VERSION: &str = "1.0.97";
 
 pub struct Route {
     pub method: Method,
-    pub path: &'static str,
-    pub summary: &'static str,
+    pub path: String,
+    pub summary: String,
     /// Attaches the handler: `|route| route.to(handler)`.
-    attach: fn(actix_web::Route) -> actix_web::Route,
+    attach: Box<dyn Fn(actix_web::Route) -> actix_web::Route>,
 }
 
 impl Route {
-    fn new(
+    pub fn new(
         method: Method,
-        path: &'static str,
-        summary: &'static str,
-        attach: fn(actix_web::Route) -> actix_web::Route,
+        path: impl Into<String>,
+        summary: impl Into<String>,
+        attach: impl Fn(actix_web::Route) -> actix_web::Route + 'static,
     ) -> Route {
         Route {
             method,
-            path,
-            summary,
-            attach,
+            path: path.into(),
+            summary: summary.into(),
+            attach: Box::new(attach),
         }
     }
 }
 
 /// Every served route.
 pub fn table() -> Vec<Route> {
-    [index::routes(), auth::routes()]
+    [index::routes(), auth::routes(), crate::crud::routes()]
         .into_iter()
         .flatten()
         .collect()
@@ -49,7 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let table = table();
     let mut by_path: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
     for route in &table {
-        by_path.entry(route.path).or_default().push(route);
+        by_path.entry(&route.path).or_default().push(route);
     }
     for prefix in ["", "/api"] {
         for (path, routes) in &by_path {
@@ -78,15 +78,16 @@ async fn method_not_allowed() -> ApiResult<actix_web::HttpResponse> {
 
 /// The OpenAPI document of the served routes.
 pub fn openapi() -> Json {
+    let table = table();
     let mut paths: BTreeMap<&str, Map<String, Json>> = BTreeMap::new();
-    for route in table() {
+    for route in &table {
         let parameters: Vec<Json> = route
             .path
             .split('/')
             .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
-        paths.entry(route.path).or_default().insert(
+        paths.entry(&route.path).or_default().insert(
             route.method.as_str().to_lowercase(),
             json!({
                 "summary": route.summary,

@@ -45,6 +45,7 @@ pub struct Db {
     schema: Arc<Schema>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,

@@ -116,6 +116,18 @@ impl TestApp {
         .await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Json) -> (u16, Json) {
+        read(
+            self.request(Method::PUT, path, Some(token), Some(body))
+                .await,
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (u16, Json) {
+        read(self.request(Method::DELETE, path, Some(token), None).await).await
+    }
+
     pub async fn anonymous(&self, method: Method, path: &str, body: Option<Json>) -> (u16, Json) {
         read(self.request(method, path, None, body).await).await
     }

@@ -1,0 +1,752 @@
+//! The generic CRUD engine behind `/data/<model>`: list (filters, pagination,
+//! relations), create, get, update and delete, written once. Each model is one
+//! [`Model`] registration whose [`Hooks`] say who may do what and what Zou's
+//! model does besides (defaults, validation, protected fields, delete rules).
+
+mod filters;
+pub mod models;
+
+pub use filters::{first, value_from_text, ListOptions};
+
+use crate::app::AppState;
+use crate::auth::Identity;
+use crate::db::{now, ColumnKind, Db, Row, Table, Tx, Value};
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_trait::async_trait;
+use serde_json::{json, Map, Value as Json};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// What a hook may look at: the application and the caller.
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub identity: &'a Identity,
+}
+
+impl Ctx<'_> {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+}
+
+/// A SQL condition with `?` placeholders and the values they stand for.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub sql: String,
+    pub params: Vec<Value>,
+}
+
+impl Condition {
+    pub fn new(sql: impl Into<String>, params: Vec<Value>) -> Condition {
+        Condition {
+            sql: sql.into(),
+            params,
+        }
+    }
+}
+
+/// `conditions` joined with AND, their `?` numbered as `$1`, `$2`...
+pub fn where_clause(conditions: &[Condition]) -> (String, Vec<Value>) {
+    let mut params = Vec::new();
+    let parts: Vec<String> = conditions
+        .iter()
+        .map(|condition| {
+            let mut sql = String::new();
+            let mut values = condition.params.iter();
+            for piece in condition.sql.split_inclusive('?') {
+                match piece.strip_suffix('?') {
+                    Some(before) => {
+                        params.push(values.next().cloned().unwrap_or(Value::Null));
+                        sql.push_str(before);
+                        sql.push_str(&format!("${}", params.len()));
+                    }
+                    None => sql.push_str(piece),
+                }
+            }
+            format!("({sql})")
+        })
+        .collect();
+    if parts.is_empty() {
+        (String::new(), params)
+    } else {
+        (format!(" WHERE {}", parts.join(" AND ")), params)
+    }
+}
+
+/// A list of ids kept in another table: a many-to-many link table
+/// (`department_link`) or the children pointing at a row.
+pub struct Relation {
+    /// The JSON key (`departments`), also accepted as a list filter.
+    pub key: &'static str,
+    pub table: &'static str,
+    /// The column pointing at the model's row.
+    pub own: &'static str,
+    /// The column holding the listed ids.
+    pub other: &'static str,
+    /// Link tables are written from the JSON key on create and update.
+    pub writable: bool,
+}
+
+pub struct Model {
+    /// The route name: `/data/<route>`.
+    pub route: &'static str,
+    pub table: &'static str,
+    /// The `type` every serialized row carries.
+    pub type_name: &'static str,
+    pub relations: &'static [Relation],
+    pub hooks: &'static (dyn Hooks + Sync),
+    /// The event name prefix when it is not the table's (`asset-type` for entity types).
+    pub event: Option<&'static str>,
+}
+
+impl Model {
+    /// Zou names CRUD events after the table: `task-type:new`, payload `task_type_id`.
+    fn event(&self, action: &str, row: &Row) -> Event {
+        let id = row.get("id").and_then(Json::as_str).unwrap_or_default();
+        let prefix = self
+            .event
+            .map_or_else(|| self.table.replace('_', "-"), str::to_string);
+        Event::new(
+            format!("{prefix}:{action}"),
+            &format!("{}_id", prefix.replace('-', "_")),
+            id,
+        )
+        .in_project(project_of(row))
+    }
+}
+
+pub fn project_of(row: &Row) -> Option<Uuid> {
+    row.get("project_id")
+        .and_then(Json::as_str)
+        .and_then(|id| Uuid::parse_str(id).ok())
+}
+
+/// What a model does besides the generic engine. Every check defaults to
+/// admin only, as in Zou.
+#[async_trait]
+pub trait Hooks {
+    /// Who may list, and which rows they see (`None`: every row).
+    async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
+        ctx.identity.require_admin()?;
+        Ok(None)
+    }
+
+    /// Columns the caller may filter on (hidden columns must not be probed).
+    fn may_filter_on(&self, _ctx: &Ctx<'_>, _column: &str) -> bool {
+        true
+    }
+
+    async fn check_read(&self, ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
+        ctx.identity.require_admin()
+    }
+
+    async fn check_create(&self, ctx: &Ctx<'_>, _data: &Map<String, Json>) -> ApiResult<()> {
+        ctx.identity.require_admin()
+    }
+
+    async fn check_update(
+        &self,
+        ctx: &Ctx<'_>,
+        _row: &Row,
+        _data: &Map<String, Json>,
+    ) -> ApiResult<()> {
+        ctx.identity.require_admin()
+    }
+
+    async fn check_delete(&self, ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
+        ctx.identity.require_admin()
+    }
+
+    /// Column values Zou's model gives when a create leaves them out.
+    fn defaults(&self, _ctx: &Ctx<'_>) -> Vec<(&'static str, Json)> {
+        Vec::new()
+    }
+
+    /// Fields an update drops silently, beyond id, timestamps and project_id.
+    fn protected_on_update(&self, _ctx: &Ctx<'_>, _row: &Row) -> Vec<&'static str> {
+        Vec::new()
+    }
+
+    /// Validation and derived values, in the write transaction.
+    async fn before_create(
+        &self,
+        _ctx: &Ctx<'_>,
+        _tx: &mut Tx,
+        _data: &mut Map<String, Json>,
+    ) -> ApiResult<()> {
+        Ok(())
+    }
+
+    async fn before_update(
+        &self,
+        _ctx: &Ctx<'_>,
+        _tx: &mut Tx,
+        _row: &Row,
+        _data: &mut Map<String, Json>,
+    ) -> ApiResult<()> {
+        Ok(())
+    }
+
+    /// Refuses, or clears what depends on the row (`force`: `?force=true`).
+    async fn before_delete(
+        &self,
+        _ctx: &Ctx<'_>,
+        _tx: &mut Tx,
+        _row: &Row,
+        _force: bool,
+    ) -> ApiResult<()> {
+        Ok(())
+    }
+
+    /// Work after the row is written, in the same transaction; may add to the answer.
+    async fn after_create(&self, _ctx: &Ctx<'_>, _tx: &mut Tx, _answer: &mut Row) -> ApiResult<()> {
+        Ok(())
+    }
+
+    /// The row as this caller may see it (hidden columns removed, computed ones added).
+    fn present(&self, _ctx: &Ctx<'_>, row: Row) -> Row {
+        row
+    }
+}
+
+fn table_of<'a>(state: &'a AppState, model: &Model) -> ApiResult<&'a Table> {
+    state
+        .db
+        .schema()
+        .table(model.table)
+        .ok_or_else(|| ApiError::internal(format!("table {} missing", model.table)))
+}
+
+/// The five routes of every registered model.
+pub fn routes() -> Vec<crate::api::Route> {
+    use crate::api::Route;
+    let mut routes = Vec::new();
+    for model in models::ALL {
+        let collection = format!("/data/{}", model.route);
+        let instance = format!("/data/{}/{{instance_id}}", model.route);
+        let name = model.route;
+        routes.push(Route::new(
+            Method::GET,
+            &collection,
+            format!("List {name}"),
+            move |r| r.to(move |state, identity, req| list(model, state, identity, req)),
+        ));
+        routes.push(Route::new(
+            Method::POST,
+            &collection,
+            format!("Create one of {name}"),
+            move |r| r.to(move |state, identity, body| create(model, state, identity, body)),
+        ));
+        routes.push(Route::new(
+            Method::GET,
+            &instance,
+            format!("Get one of {name}"),
+            move |r| r.to(move |state, identity, id, req| get(model, state, identity, id, req)),
+        ));
+        routes.push(Route::new(
+            Method::PUT,
+            &instance,
+            format!("Update one of {name}"),
+            move |r| {
+                r.to(move |state, identity, id, body| update(model, state, identity, id, body))
+            },
+        ));
+        routes.push(Route::new(
+            Method::DELETE,
+            &instance,
+            format!("Delete one of {name}"),
+            move |r| r.to(move |state, identity, id, req| delete(model, state, identity, id, req)),
+        ));
+    }
+    routes
+}
+
+fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
+}
+
+fn parse_id(id: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| ApiError::bad_request("Malformed ID."))
+}
+
+async fn find(db: &Db, model: &Model, id: Uuid) -> ApiResult<Row> {
+    db.fetch_optional(
+        &format!("SELECT * FROM {} WHERE id = $1", model.table),
+        &[id.into()],
+        Some(model.table),
+    )
+    .await?
+    .ok_or(ApiError::NotFound)
+}
+
+/// Adds each relation's id list to the rows, one query per relation.
+async fn attach_relations(db: &Db, model: &Model, rows: &mut [Row]) -> ApiResult<()> {
+    let ids: Vec<Value> = rows
+        .iter()
+        .filter_map(|row| row.get("id").and_then(Json::as_str))
+        .filter_map(|id| Uuid::parse_str(id).ok().map(Value::Uuid))
+        .collect();
+    for relation in model.relations {
+        let mut by_owner: HashMap<String, Vec<Json>> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let links = db
+                .fetch_all(
+                    &format!(
+                        "SELECT {own} AS owner, {other} AS item FROM {table} WHERE {own} IN ({marks}) \
+                         ORDER BY {other}",
+                        own = relation.own,
+                        other = relation.other,
+                        table = relation.table,
+                        marks = marks.join(", ")
+                    ),
+                    chunk,
+                    None,
+                )
+                .await?;
+            for mut link in links {
+                if let (Some(Json::String(owner)), Some(item)) =
+                    (link.remove("owner"), link.remove("item"))
+                {
+                    by_owner.entry(owner).or_default().push(item);
+                }
+            }
+        }
+        for row in rows.iter_mut() {
+            let id = row.get("id").and_then(Json::as_str).unwrap_or_default();
+            let items = by_owner.remove(id).unwrap_or_default();
+            row.insert(relation.key.to_string(), Json::Array(items));
+        }
+    }
+    Ok(())
+}
+
+/// Rows as the caller sees them: relations if asked, `type`, the model's presentation.
+async fn serialize(
+    ctx: &Ctx<'_>,
+    model: &Model,
+    mut rows: Vec<Row>,
+    relations: bool,
+) -> ApiResult<Vec<Row>> {
+    if relations {
+        attach_relations(ctx.db(), model, &mut rows).await?;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|mut row| {
+            row.insert("type".into(), json!(model.type_name));
+            model.hooks.present(ctx, row)
+        })
+        .collect())
+}
+
+fn pick_fields(rows: Vec<Row>, fields: &Option<Vec<String>>) -> Vec<Row> {
+    match fields {
+        None => rows,
+        Some(fields) => rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .filter(|(key, _)| fields.contains(key))
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+async fn list(
+    model: &'static Model,
+    state: web::Data<AppState>,
+    identity: Identity,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx {
+        state: &state,
+        identity: &identity,
+    };
+    let pairs = query_pairs(&req);
+    let table = table_of(&state, model)?;
+    let mut conditions = filters::conditions(&ctx, model, table, &pairs)?;
+    let options = ListOptions::read(&pairs, false)?;
+    if let Some(scope) = model.hooks.list_scope(&ctx).await? {
+        conditions.push(scope);
+    }
+    let (where_sql, params) = where_clause(&conditions);
+    let Some(page) = options.page else {
+        let rows = state
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT * FROM {}{where_sql} ORDER BY created_at, id",
+                    model.table
+                ),
+                &params,
+                Some(model.table),
+            )
+            .await?;
+        let rows = serialize(&ctx, model, rows, options.relations).await?;
+        return Ok(HttpResponse::Ok().json(pick_fields(rows, &options.fields)));
+    };
+    let total = state
+        .db
+        .fetch_optional(
+            &format!("SELECT COUNT(*) AS total FROM {}{where_sql}", model.table),
+            &params,
+            None,
+        )
+        .await?
+        .and_then(|row| row.get("total").and_then(Json::as_i64))
+        .unwrap_or(0);
+    let offset = (page - 1) * options.limit;
+    let nb_pages = (total + options.limit - 1) / options.limit;
+    let data = if page < 1 || total < offset {
+        Vec::new()
+    } else {
+        let rows = state
+            .db
+            .fetch_all(
+                &format!(
+                    "SELECT * FROM {}{where_sql} ORDER BY updated_at DESC, created_at DESC, id \
+                     LIMIT {} OFFSET {offset}",
+                    model.table, options.limit
+                ),
+                &params,
+                Some(model.table),
+            )
+            .await?;
+        pick_fields(
+            serialize(&ctx, model, rows, options.relations).await?,
+            &options.fields,
+        )
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "data": data,
+        "total": total,
+        "nb_pages": nb_pages,
+        "limit": options.limit,
+        "offset": offset,
+        "page": page,
+    })))
+}
+
+async fn get(
+    model: &'static Model,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx {
+        state: &state,
+        identity: &identity,
+    };
+    let row = find(&state.db, model, parse_id(&id)?).await?;
+    let options = ListOptions::read(&query_pairs(&req), true)?;
+    model.hooks.check_read(&ctx, &row).await?;
+    let row = serialize(&ctx, model, vec![row], options.relations)
+        .await?
+        .remove(0);
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// The JSON object a create or update sends.
+fn json_object(body: &[u8]) -> ApiResult<Map<String, Json>> {
+    match serde_json::from_slice::<Json>(body) {
+        Ok(Json::Object(object)) => Ok(object),
+        Ok(Json::Null) | Err(_) if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" => {
+            Err(ApiError::bad_request(
+                "Data are empty. Please verify that you sent JSON data and that you set the right headers.",
+            ))
+        }
+        Ok(_) => Err(ApiError::bad_request("The data must be a JSON object.")),
+        Err(_) => Err(ApiError::Body(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            json!({"error": true, "message": crate::error::BAD_REQUEST}),
+        )),
+    }
+}
+
+fn integrity(message: String) -> ApiError {
+    ApiError::Body(
+        actix_web::http::StatusCode::BAD_REQUEST,
+        json!({ "message": message }),
+    )
+}
+
+/// A JSON value for a column: strict on ids, times and numbers; numbers and
+/// booleans given for text columns are kept as their text, as Zou stores them.
+fn column_value(key: &str, kind: ColumnKind, json: &Json) -> ApiResult<Value> {
+    let json = match (kind, json) {
+        (ColumnKind::Text, Json::Number(_) | Json::Bool(_)) => Json::String(json.to_string()),
+        (ColumnKind::Uuid | ColumnKind::Timestamp | ColumnKind::Date, Json::String(s))
+            if s.is_empty() =>
+        {
+            Json::Null
+        }
+        _ => json.clone(),
+    };
+    Value::from_json(kind, &json)
+        .map_err(|error| integrity(format!("Invalid value for {key}: it {error}.")))
+}
+
+fn link_ids(key: &str, json: &Json) -> ApiResult<Vec<Uuid>> {
+    let invalid = || {
+        integrity(format!(
+            "Invalid value for {key}: it must be a list of ids."
+        ))
+    };
+    match json {
+        Json::Null => Ok(Vec::new()),
+        Json::Array(items) => items
+            .iter()
+            .map(|item| {
+                let id = match item {
+                    Json::String(id) => id.as_str(),
+                    Json::Object(object) => object.get("id").and_then(Json::as_str).unwrap_or(""),
+                    _ => "",
+                };
+                Uuid::parse_str(id).map_err(|_| invalid())
+            })
+            .collect(),
+        _ => Err(invalid()),
+    }
+}
+
+/// Splits request data into column values and link lists; unknown keys are
+/// refused on create (Zou: "invalid keyword argument") and ignored on update.
+#[allow(clippy::type_complexity)]
+fn split_data(
+    model: &Model,
+    table: &Table,
+    data: &Map<String, Json>,
+    refuse_unknown: bool,
+) -> ApiResult<(Vec<(String, Value)>, Vec<(&'static Relation, Vec<Uuid>)>)> {
+    let mut columns = Vec::new();
+    let mut links = Vec::new();
+    for (key, json) in data {
+        if let Some(relation) = model.relations.iter().find(|r| r.key == key && r.writable) {
+            links.push((relation, link_ids(key, json)?));
+        } else if let Some(kind) = table.kind(key) {
+            columns.push((key.clone(), column_value(key, kind, json)?));
+        } else if refuse_unknown {
+            return Err(integrity(format!(
+                "'{key}' is an invalid keyword argument for {}",
+                model.type_name
+            )));
+        }
+    }
+    Ok((columns, links))
+}
+
+async fn write_links(
+    tx: &mut Tx,
+    id: Uuid,
+    links: &[(&'static Relation, Vec<Uuid>)],
+) -> ApiResult<()> {
+    for (relation, ids) in links {
+        tx.execute(
+            &format!("DELETE FROM {} WHERE {} = $1", relation.table, relation.own),
+            &[id.into()],
+        )
+        .await?;
+        for other in ids {
+            tx.execute(
+                &format!(
+                    "INSERT INTO {} ({}, {}) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    relation.table, relation.own, relation.other
+                ),
+                &[id.into(), (*other).into()],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn create(
+    model: &'static Model,
+    state: web::Data<AppState>,
+    identity: Identity,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx {
+        state: &state,
+        identity: &identity,
+    };
+    let mut data = json_object(&body)?;
+    model.hooks.check_create(&ctx, &data).await?;
+    for protected in ["id", "created_at", "updated_at"] {
+        data.remove(protected);
+    }
+    let table = table_of(&state, model)?;
+    let mut tx = state.db.begin().await?;
+    model.hooks.before_create(&ctx, &mut tx, &mut data).await?;
+    for (column, value) in model.hooks.defaults(&ctx) {
+        data.entry(column).or_insert(value);
+    }
+    let (columns, links) = split_data(model, table, &data, true)?;
+    let id = Uuid::new_v4();
+    let stamp = now();
+    let mut values: Vec<(&str, Value)> = vec![
+        ("id", id.into()),
+        ("created_at", stamp.into()),
+        ("updated_at", stamp.into()),
+    ];
+    values.extend(
+        columns
+            .iter()
+            .map(|(column, value)| (column.as_str(), value.clone())),
+    );
+    let row = tx.insert(model.table, &values).await?;
+    write_links(&mut tx, id, &links).await?;
+    model
+        .event("new", &row)
+        .record(&mut tx, identity.person.id)
+        .await?;
+    let mut answer = serialize_in(&ctx, model, &mut tx, row).await?;
+    model.hooks.after_create(&ctx, &mut tx, &mut answer).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// Serializes a row written in `tx` with its relations, read in the same transaction.
+async fn serialize_in(ctx: &Ctx<'_>, model: &Model, tx: &mut Tx, mut row: Row) -> ApiResult<Row> {
+    let id = row.get("id").cloned().unwrap_or(Json::Null);
+    for relation in model.relations {
+        let items = tx
+            .fetch_all(
+                &format!(
+                    "SELECT {other} AS item FROM {table} WHERE {own} = $1 ORDER BY {other}",
+                    other = relation.other,
+                    table = relation.table,
+                    own = relation.own
+                ),
+                &[Value::from_json(ColumnKind::Uuid, &id).unwrap_or(Value::Null)],
+                None,
+            )
+            .await?;
+        let items: Vec<Json> = items
+            .into_iter()
+            .filter_map(|mut r| r.remove("item"))
+            .collect();
+        row.insert(relation.key.into(), Json::Array(items));
+    }
+    row.insert("type".into(), json!(model.type_name));
+    Ok(model.hooks.present(ctx, row))
+}
+
+async fn update(
+    model: &'static Model,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx {
+        state: &state,
+        identity: &identity,
+    };
+    let mut data = json_object(&body)?;
+    let id = parse_id(&id)?;
+    let row = find(&state.db, model, id).await?;
+    model.hooks.check_update(&ctx, &row, &data).await?;
+    for protected in ["id", "created_at", "updated_at", "project_id"] {
+        data.remove(protected);
+    }
+    for protected in model.hooks.protected_on_update(&ctx, &row) {
+        data.remove(protected);
+    }
+    let table = table_of(&state, model)?;
+    for (key, value) in &data {
+        if let (Some(ColumnKind::Timestamp | ColumnKind::Date), Some(text)) =
+            (table.kind(key), value.as_str())
+        {
+            if !text.is_empty() && crate::db::parse_timestamp(text).is_none() {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid date format for '{key}': '{text}'. Expected an ISO 8601 date or datetime."
+                )));
+            }
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    model
+        .hooks
+        .before_update(&ctx, &mut tx, &row, &mut data)
+        .await?;
+    let (columns, links) = split_data(model, table, &data, false)?;
+    let mut assignments: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    for (column, value) in columns
+        .into_iter()
+        .chain([("updated_at".to_string(), now().into())])
+    {
+        params.push(value);
+        assignments.push(format!("{column} = ${}", params.len()));
+    }
+    params.push(id.into());
+    let updated = tx
+        .fetch_optional(
+            &format!(
+                "UPDATE {} SET {} WHERE id = ${} RETURNING *",
+                model.table,
+                assignments.join(", "),
+                params.len()
+            ),
+            &params,
+            Some(model.table),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    write_links(&mut tx, id, &links).await?;
+    model
+        .event("update", &updated)
+        .record(&mut tx, identity.person.id)
+        .await?;
+    tx.commit().await?;
+    let mut answer = updated;
+    answer.insert("type".into(), json!(model.type_name));
+    Ok(HttpResponse::Ok().json(model.hooks.present(&ctx, answer)))
+}
+
+async fn delete(
+    model: &'static Model,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx {
+        state: &state,
+        identity: &identity,
+    };
+    let id = parse_id(&id)?;
+    let row = find(&state.db, model, id).await?;
+    model.hooks.check_delete(&ctx, &row).await?;
+    let force = first(&query_pairs(&req), "force").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let mut tx = state.db.begin().await?;
+    model
+        .hooks
+        .before_delete(&ctx, &mut tx, &row, force)
+        .await?;
+    for relation in model.relations.iter().filter(|r| r.writable) {
+        tx.execute(
+            &format!("DELETE FROM {} WHERE {} = $1", relation.table, relation.own),
+            &[id.into()],
+        )
+        .await?;
+    }
+    tx.execute(
+        &format!("DELETE FROM {} WHERE id = $1", model.table),
+        &[id.into()],
+    )
+    .await?;
+    model
+        .event("delete", &row)
+        .record(&mut tx, identity.person.id)
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}

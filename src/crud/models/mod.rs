@@ -1,0 +1,21 @@
+//! One registration per Zou model served under `/data/<route>`.
+
+mod reference;
+
+use super::Model;
+
+/// Every model the CRUD engine serves.
+pub static ALL: &[&Model] = &[
+    &reference::DEPARTMENTS,
+    &reference::ENTITY_TYPES,
+    &reference::FILE_STATUS,
+    &reference::OUTPUT_TYPES,
+    &reference::PROJECT_STATUS,
+    &reference::SOFTWARES,
+    &reference::STUDIOS,
+    &reference::TASK_STATUS,
+    &reference::TASK_TYPES,
+    &reference::HARDWARE_ITEMS,
+    &reference::CUSTOM_ACTIONS,
+    &reference::STATUS_AUTOMATIONS,
+];
