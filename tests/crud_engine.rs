@@ -92,7 +92,7 @@ async fn pages_come_in_zou_envelope_newest_first() {
         .get("/data/task-types?page=1&fields=name,id", &token)
         .await;
     let first = fields["data"][0].as_object().unwrap();
-    assert_eq!(first.keys().collect::<Vec<_>>(), ["id", "name"]);
+    assert_eq!(first.keys().collect::<Vec<_>>(), ["id", "name", "type"]);
 }
 
 #[tokio::test]

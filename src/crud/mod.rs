@@ -206,6 +206,16 @@ pub trait Hooks {
         Ok(())
     }
 
+    /// Columns that take one of a fixed set of values (Zou's ChoiceType).
+    fn choices(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        &[]
+    }
+
+    /// At most this many rows in an unpaginated list (`None`: all of them).
+    fn list_cap(&self) -> Option<i64> {
+        None
+    }
+
     /// The row as this caller may see it (hidden columns removed, computed ones added).
     fn present(&self, _ctx: &Ctx<'_>, row: Row) -> Row {
         row
@@ -324,6 +334,13 @@ async fn attach_relations(db: &Db, model: &Model, rows: &mut [Row]) -> ApiResult
     Ok(())
 }
 
+/// The model's presentation, then the `type` every row carries.
+fn finish(ctx: &Ctx<'_>, model: &Model, row: Row) -> Row {
+    let mut row = model.hooks.present(ctx, row);
+    row.insert("type".into(), json!(model.type_name));
+    row
+}
+
 /// Rows as the caller sees them: relations if asked, `type`, the model's presentation.
 async fn serialize(
     ctx: &Ctx<'_>,
@@ -334,13 +351,7 @@ async fn serialize(
     if relations {
         attach_relations(ctx.db(), model, &mut rows).await?;
     }
-    Ok(rows
-        .into_iter()
-        .map(|mut row| {
-            row.insert("type".into(), json!(model.type_name));
-            model.hooks.present(ctx, row)
-        })
-        .collect())
+    Ok(rows.into_iter().map(|row| finish(ctx, model, row)).collect())
 }
 
 fn pick_fields(rows: Vec<Row>, fields: &Option<Vec<String>>) -> Vec<Row> {
@@ -492,6 +503,22 @@ fn column_value(key: &str, kind: ColumnKind, json: &Json) -> ApiResult<Value> {
         .map_err(|error| integrity(format!("Invalid value for {key}: it {error}.")))
 }
 
+/// Refuses a value outside a choice column's set, before anything is written.
+fn check_choices(model: &Model, data: &Map<String, Json>) -> ApiResult<()> {
+    for (column, allowed) in model.hooks.choices() {
+        match data.get(*column) {
+            Some(Json::String(value)) if !allowed.contains(&value.as_str()) => {
+                return Err(integrity(format!(
+                    "Invalid value for {column}: it must be one of {}.",
+                    allowed.join(", ")
+                )))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn link_ids(key: &str, json: &Json) -> ApiResult<Vec<Uuid>> {
     let invalid = || {
         integrity(format!(
@@ -587,6 +614,7 @@ async fn create(
     for (column, value) in model.hooks.defaults(&ctx) {
         data.entry(column).or_insert(value);
     }
+    check_choices(model, &data)?;
     let (columns, links) = split_data(model, table, &data, true)?;
     let id = Uuid::new_v4();
     let stamp = now();
@@ -634,8 +662,7 @@ async fn serialize_in(ctx: &Ctx<'_>, model: &Model, tx: &mut Tx, mut row: Row) -
             .collect();
         row.insert(relation.key.into(), Json::Array(items));
     }
-    row.insert("type".into(), json!(model.type_name));
-    Ok(model.hooks.present(ctx, row))
+    Ok(finish(ctx, model, row))
 }
 
 async fn update(
@@ -676,6 +703,7 @@ async fn update(
         .hooks
         .before_update(&ctx, &mut tx, &row, &mut data)
         .await?;
+    check_choices(model, &data)?;
     let (columns, links) = split_data(model, table, &data, false)?;
     let mut assignments: Vec<String> = Vec::new();
     let mut params: Vec<Value> = Vec::new();
@@ -706,9 +734,7 @@ async fn update(
         .record(&mut tx, identity.person.id)
         .await?;
     tx.commit().await?;
-    let mut answer = updated;
-    answer.insert("type".into(), json!(model.type_name));
-    Ok(HttpResponse::Ok().json(model.hooks.present(&ctx, answer)))
+    Ok(HttpResponse::Ok().json(finish(&ctx, model, updated)))
 }
 
 async fn delete(

@@ -1,5 +1,6 @@
 //! One registration per Zou model served under `/data/<route>`.
 
+mod comms;
 mod reference;
 
 use super::Model;
@@ -18,4 +19,10 @@ pub static ALL: &[&Model] = &[
     &reference::HARDWARE_ITEMS,
     &reference::CUSTOM_ACTIONS,
     &reference::STATUS_AUTOMATIONS,
+    &comms::CHAT_MESSAGES,
+    &comms::CHATS,
+    &comms::NEWS,
+    &comms::NOTIFICATIONS,
+    &comms::SUBSCRIPTIONS,
+    &comms::EVENTS,
 ];
