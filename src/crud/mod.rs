@@ -361,7 +361,7 @@ fn pick_fields(rows: Vec<Row>, fields: &Option<Vec<String>>) -> Vec<Row> {
             .into_iter()
             .map(|row| {
                 row.into_iter()
-                    .filter(|(key, _)| fields.contains(key))
+                    .filter(|(key, _)| key == "id" || key == "type" || fields.contains(key))
                     .collect()
             })
             .collect(),
