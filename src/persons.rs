@@ -7,7 +7,7 @@ use tusk_actors::role::Role;
 use uuid::Uuid;
 
 /// Columns that never leave the server.
-const SECRET_COLUMNS: [&str; 12] = [
+pub const SECRET_COLUMNS: [&str; 12] = [
     "password",
     "totp_secret",
     "email_otp_secret",
@@ -95,9 +95,7 @@ impl Person {
     /// `full_name`, `type` and the department ids.
     pub fn to_json(&self, departments: Vec<String>) -> Json {
         let mut out = self.row.clone();
-        for column in SECRET_COLUMNS {
-            out.remove(column);
-        }
+        hide_secrets(&mut out);
         let full_name = format!(
             "{} {}",
             self.text("first_name").unwrap_or(""),
@@ -172,4 +170,53 @@ pub async fn insert(tx: &mut Tx, new: NewPerson<'_>) -> sqlx::Result<Row> {
         ],
     )
     .await
+}
+
+/// Removes the columns that never leave the server.
+pub fn hide_secrets(row: &mut Row) {
+    for column in SECRET_COLUMNS {
+        row.remove(column);
+    }
+}
+
+/// What a forced person delete clears first, as Zou does: their own records
+/// go, the records they only touched keep their data without them.
+pub async fn remove_traces(tx: &mut Tx, id: Value) -> ApiResult<()> {
+    let own_comments = "SELECT id FROM comment WHERE person_id = $1";
+    let statements = [
+        format!("DELETE FROM comment_acknoledgments WHERE person = $1 OR comment IN ({own_comments})"),
+        format!("DELETE FROM comment_mentions WHERE person = $1 OR comment IN ({own_comments})"),
+        format!("DELETE FROM comment_department_mentions WHERE comment IN ({own_comments})"),
+        format!("DELETE FROM comment_preview_link WHERE comment IN ({own_comments})"),
+        format!("DELETE FROM attachment_file WHERE comment_id IN ({own_comments})"),
+        format!("DELETE FROM news WHERE author_id = $1 OR comment_id IN ({own_comments})"),
+        format!("DELETE FROM notification WHERE person_id = $1 OR author_id = $1 OR comment_id IN ({own_comments})"),
+        "DELETE FROM comment WHERE person_id = $1".to_string(),
+        "UPDATE comment SET editor_id = NULL WHERE editor_id = $1".to_string(),
+        "DELETE FROM chat_participant WHERE person_id = $1".to_string(),
+        "DELETE FROM chat_message WHERE person_id = $1".to_string(),
+        "DELETE FROM day_off WHERE person_id = $1".to_string(),
+        "DELETE FROM desktop_login_log WHERE person_id = $1".to_string(),
+        "DELETE FROM login_log WHERE person_id = $1".to_string(),
+        "DELETE FROM project_person_link WHERE person_id = $1".to_string(),
+        "DELETE FROM search_filter WHERE person_id = $1".to_string(),
+        "DELETE FROM search_filter_group WHERE person_id = $1".to_string(),
+        "DELETE FROM subscription WHERE person_id = $1".to_string(),
+        "DELETE FROM task_person_link WHERE person_id = $1".to_string(),
+        "DELETE FROM time_spent WHERE person_id = $1".to_string(),
+        "DELETE FROM playlist_share_link WHERE created_by = $1".to_string(),
+        "UPDATE api_event SET user_id = NULL WHERE user_id = $1".to_string(),
+        "UPDATE budget_entry SET person_id = NULL WHERE person_id = $1".to_string(),
+        "UPDATE entity SET created_by = NULL WHERE created_by = $1".to_string(),
+        "UPDATE entity_version SET person_id = NULL WHERE person_id = $1".to_string(),
+        "UPDATE output_file SET person_id = NULL WHERE person_id = $1".to_string(),
+        "UPDATE playlist SET created_by = NULL WHERE created_by = $1".to_string(),
+        "UPDATE preview_file SET person_id = NULL WHERE person_id = $1".to_string(),
+        "UPDATE task SET assigner_id = NULL WHERE assigner_id = $1".to_string(),
+        "UPDATE working_file SET person_id = NULL WHERE person_id = $1".to_string(),
+    ];
+    for statement in statements {
+        tx.execute(&statement, std::slice::from_ref(&id)).await?;
+    }
+    Ok(())
 }

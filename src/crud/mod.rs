@@ -46,6 +46,12 @@ impl Condition {
             params,
         }
     }
+
+    pub fn and(mut self, other: Condition) -> Condition {
+        self.sql = format!("({}) AND ({})", self.sql, other.sql);
+        self.params.extend(other.params);
+        self
+    }
 }
 
 /// `conditions` joined with AND, their `?` numbered as `$1`, `$2`...
@@ -90,6 +96,33 @@ pub struct Relation {
     pub writable: bool,
 }
 
+/// A constant column value: Zou's Python-side defaults.
+#[derive(Debug, Clone, Copy)]
+pub enum Fixed {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(&'static str),
+}
+
+impl Fixed {
+    fn json(self) -> Json {
+        match self {
+            Fixed::Bool(value) => json!(value),
+            Fixed::Int(value) => json!(value),
+            Fixed::Float(value) => json!(value),
+            Fixed::Text(value) => json!(value),
+        }
+    }
+}
+
+/// Whether a row is shown in a list or alone (some models show more alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    List,
+    One,
+}
+
 pub struct Model {
     /// The route name: `/data/<route>`.
     pub route: &'static str,
@@ -100,7 +133,29 @@ pub struct Model {
     pub hooks: &'static (dyn Hooks + Sync),
     /// The event name prefix when it is not the table's (`asset-type` for entity types).
     pub event: Option<&'static str>,
+    /// Column values Zou's model gives when a create leaves them out.
+    pub defaults: &'static [(&'static str, Fixed)],
 }
+
+impl Model {
+    /// A model with the engine's defaults: admin only, no relations.
+    pub const fn new(route: &'static str, table: &'static str, type_name: &'static str) -> Model {
+        Model {
+            route,
+            table,
+            type_name,
+            relations: &[],
+            hooks: &AdminOnly,
+            event: None,
+            defaults: &[],
+        }
+    }
+}
+
+/// The engine's default rules: admin only for everything.
+pub struct AdminOnly;
+
+impl Hooks for AdminOnly {}
 
 impl Model {
     /// Zou names CRUD events after the table: `task-type:new`, payload `task_type_id`.
@@ -160,11 +215,6 @@ pub trait Hooks {
         ctx.identity.require_admin()
     }
 
-    /// Column values Zou's model gives when a create leaves them out.
-    fn defaults(&self, _ctx: &Ctx<'_>) -> Vec<(&'static str, Json)> {
-        Vec::new()
-    }
-
     /// Fields an update drops silently, beyond id, timestamps and project_id.
     fn protected_on_update(&self, _ctx: &Ctx<'_>, _row: &Row) -> Vec<&'static str> {
         Vec::new()
@@ -201,6 +251,14 @@ pub trait Hooks {
         Ok(())
     }
 
+    /// The answer when rows elsewhere still point at a row being deleted.
+    fn still_referenced(&self) -> ApiError {
+        ApiError::Body(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            json!({"message": "The change conflicts with records referencing this one."}),
+        )
+    }
+
     /// Work after the row is written, in the same transaction; may add to the answer.
     async fn after_create(&self, _ctx: &Ctx<'_>, _tx: &mut Tx, _answer: &mut Row) -> ApiResult<()> {
         Ok(())
@@ -216,9 +274,25 @@ pub trait Hooks {
         None
     }
 
+    /// Work after an update, in the same transaction; may add to the answer.
+    async fn after_update(
+        &self,
+        _ctx: &Ctx<'_>,
+        _tx: &mut Tx,
+        _answer: &mut Row,
+        _data: &Map<String, Json>,
+    ) -> ApiResult<()> {
+        Ok(())
+    }
+
     /// The row as this caller may see it (hidden columns removed, computed ones added).
-    fn present(&self, _ctx: &Ctx<'_>, row: Row) -> Row {
+    fn present(&self, _ctx: &Ctx<'_>, row: Row, _view: View) -> Row {
         row
+    }
+
+    /// Whether an update's answer lists the relations too (most do not).
+    fn relations_after_update(&self) -> bool {
+        false
     }
 }
 
@@ -335,8 +409,8 @@ async fn attach_relations(db: &Db, model: &Model, rows: &mut [Row]) -> ApiResult
 }
 
 /// The model's presentation, then the `type` every row carries.
-fn finish(ctx: &Ctx<'_>, model: &Model, row: Row) -> Row {
-    let mut row = model.hooks.present(ctx, row);
+fn finish(ctx: &Ctx<'_>, model: &Model, row: Row, view: View) -> Row {
+    let mut row = model.hooks.present(ctx, row, view);
     row.insert("type".into(), json!(model.type_name));
     row
 }
@@ -347,11 +421,15 @@ async fn serialize(
     model: &Model,
     mut rows: Vec<Row>,
     relations: bool,
+    view: View,
 ) -> ApiResult<Vec<Row>> {
     if relations {
         attach_relations(ctx.db(), model, &mut rows).await?;
     }
-    Ok(rows.into_iter().map(|row| finish(ctx, model, row)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| finish(ctx, model, row, view))
+        .collect())
 }
 
 fn pick_fields(rows: Vec<Row>, fields: &Option<Vec<String>>) -> Vec<Row> {
@@ -398,7 +476,7 @@ async fn list(
                 Some(model.table),
             )
             .await?;
-        let rows = serialize(&ctx, model, rows, options.relations).await?;
+        let rows = serialize(&ctx, model, rows, options.relations, View::List).await?;
         return Ok(HttpResponse::Ok().json(pick_fields(rows, &options.fields)));
     };
     let total = state
@@ -429,7 +507,7 @@ async fn list(
             )
             .await?;
         pick_fields(
-            serialize(&ctx, model, rows, options.relations).await?,
+            serialize(&ctx, model, rows, options.relations, View::List).await?,
             &options.fields,
         )
     };
@@ -457,7 +535,7 @@ async fn get(
     let row = find(&state.db, model, parse_id(&id)?).await?;
     let options = ListOptions::read(&query_pairs(&req), true)?;
     model.hooks.check_read(&ctx, &row).await?;
-    let row = serialize(&ctx, model, vec![row], options.relations)
+    let row = serialize(&ctx, model, vec![row], options.relations, View::One)
         .await?
         .remove(0);
     Ok(HttpResponse::Ok().json(row))
@@ -611,8 +689,8 @@ async fn create(
     let table = table_of(&state, model)?;
     let mut tx = state.db.begin().await?;
     model.hooks.before_create(&ctx, &mut tx, &mut data).await?;
-    for (column, value) in model.hooks.defaults(&ctx) {
-        data.entry(column).or_insert(value);
+    for (column, value) in model.defaults {
+        data.entry(*column).or_insert(value.json());
     }
     check_choices(model, &data)?;
     let (columns, links) = split_data(model, table, &data, true)?;
@@ -662,7 +740,7 @@ async fn serialize_in(ctx: &Ctx<'_>, model: &Model, tx: &mut Tx, mut row: Row) -
             .collect();
         row.insert(relation.key.into(), Json::Array(items));
     }
-    Ok(finish(ctx, model, row))
+    Ok(finish(ctx, model, row, View::One))
 }
 
 async fn update(
@@ -733,8 +811,17 @@ async fn update(
         .event("update", &updated)
         .record(&mut tx, identity.person.id)
         .await?;
+    let mut answer = if model.hooks.relations_after_update() {
+        serialize_in(&ctx, model, &mut tx, updated).await?
+    } else {
+        finish(&ctx, model, updated, View::One)
+    };
+    model
+        .hooks
+        .after_update(&ctx, &mut tx, &mut answer, &data)
+        .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(finish(&ctx, model, updated)))
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 async fn delete(
@@ -768,7 +855,11 @@ async fn delete(
         &format!("DELETE FROM {} WHERE id = $1", model.table),
         &[id.into()],
     )
-    .await?;
+    .await
+    .map_err(|error| match ApiError::from(error) {
+        ApiError::Body(..) => model.hooks.still_referenced(),
+        other => other,
+    })?;
     model
         .event("delete", &row)
         .record(&mut tx, identity.person.id)

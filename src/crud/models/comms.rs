@@ -1,22 +1,9 @@
 //! Chats, news, notifications, subscriptions and the event log: admin-only
 //! through CRUD (people reach their own through `/data/user/*`).
 
-use super::reference::AdminOnly;
-use crate::crud::{Ctx, Hooks, Model, Relation};
+use crate::crud::{Ctx, Fixed, Hooks, Model, Relation, View};
 use crate::db::Row;
 use async_trait::async_trait;
-use serde_json::{json, Value as Json};
-
-const fn admin_model(route: &'static str, table: &'static str, type_name: &'static str) -> Model {
-    Model {
-        route,
-        table,
-        type_name,
-        relations: &[],
-        hooks: &AdminOnly,
-        event: None,
-    }
-}
 
 pub static CHAT_MESSAGES: Model = Model {
     relations: &[Relation {
@@ -26,17 +13,8 @@ pub static CHAT_MESSAGES: Model = Model {
         other: "id",
         writable: false,
     }],
-    ..admin_model("chat-messages", "chat_message", "ChatMessage")
+    ..Model::new("chat-messages", "chat_message", "ChatMessage")
 };
-
-struct Chats;
-
-#[async_trait]
-impl Hooks for Chats {
-    fn defaults(&self, _ctx: &Ctx<'_>) -> Vec<(&'static str, Json)> {
-        vec![("object_type", json!("entity"))]
-    }
-}
 
 pub static CHATS: Model = Model {
     relations: &[Relation {
@@ -46,42 +24,36 @@ pub static CHATS: Model = Model {
         other: "person_id",
         writable: true,
     }],
-    hooks: &Chats,
-    ..admin_model("chats", "chat", "Chat")
+    defaults: &[("object_type", Fixed::Text("entity"))],
+    ..Model::new("chats", "chat", "Chat")
 };
 
-struct News;
-
-#[async_trait]
-impl Hooks for News {
-    fn defaults(&self, _ctx: &Ctx<'_>) -> Vec<(&'static str, Json)> {
-        vec![("change", json!(false))]
-    }
-}
-
 pub static NEWS: Model = Model {
-    hooks: &News,
-    ..admin_model("news", "news", "News")
+    defaults: &[("change", Fixed::Bool(false))],
+    ..Model::new("news", "news", "News")
 };
 
 struct Notifications;
 
 #[async_trait]
 impl Hooks for Notifications {
-    fn defaults(&self, _ctx: &Ctx<'_>) -> Vec<(&'static str, Json)> {
-        vec![("read", json!(false)), ("change", json!(false))]
-    }
-
     fn choices(&self) -> &'static [(&'static str, &'static [&'static str])] {
         &[(
             "type",
-            &["comment", "mention", "assignation", "reply", "reply-mention", "playlist-ready"],
+            &[
+                "comment",
+                "mention",
+                "assignation",
+                "reply",
+                "reply-mention",
+                "playlist-ready",
+            ],
         )]
     }
 
     /// The `type` column holds the kind of notification: Zou shows it as
     /// `notification_type`, since `type` names the model.
-    fn present(&self, _ctx: &Ctx<'_>, mut row: Row) -> Row {
+    fn present(&self, _ctx: &Ctx<'_>, mut row: Row, _view: View) -> Row {
         if let Some(kind) = row.remove("type") {
             row.insert("notification_type".into(), kind);
         }
@@ -91,10 +63,11 @@ impl Hooks for Notifications {
 
 pub static NOTIFICATIONS: Model = Model {
     hooks: &Notifications,
-    ..admin_model("notifications", "notification", "Notification")
+    defaults: &[("read", Fixed::Bool(false)), ("change", Fixed::Bool(false))],
+    ..Model::new("notifications", "notification", "Notification")
 };
 
-pub static SUBSCRIPTIONS: Model = admin_model("subscriptions", "subscription", "Subscription");
+pub static SUBSCRIPTIONS: Model = Model::new("subscriptions", "subscription", "Subscription");
 
 struct Events;
 
@@ -110,5 +83,5 @@ impl Hooks for Events {
 
 pub static EVENTS: Model = Model {
     hooks: &Events,
-    ..admin_model("events", "api_event", "ApiEvent")
+    ..Model::new("events", "api_event", "ApiEvent")
 };

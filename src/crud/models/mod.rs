@@ -1,12 +1,14 @@
 //! One registration per Zou model served under `/data/<route>`.
 
 mod comms;
+mod persons;
 mod reference;
 
 use super::Model;
 
 /// Every model the CRUD engine serves.
 pub static ALL: &[&Model] = &[
+    &persons::PERSONS,
     &reference::DEPARTMENTS,
     &reference::ENTITY_TYPES,
     &reference::FILE_STATUS,
@@ -19,6 +21,7 @@ pub static ALL: &[&Model] = &[
     &reference::HARDWARE_ITEMS,
     &reference::CUSTOM_ACTIONS,
     &reference::STATUS_AUTOMATIONS,
+    &reference::ORGANISATIONS,
     &comms::CHAT_MESSAGES,
     &comms::CHATS,
     &comms::NEWS,
