@@ -189,6 +189,11 @@ pub trait Hooks {
         Ok(None)
     }
 
+    /// Work a list needs done first (after the permission check).
+    async fn before_list(&self, _ctx: &Ctx<'_>) -> ApiResult<()> {
+        Ok(())
+    }
+
     /// Columns the caller may filter on (hidden columns must not be probed).
     fn may_filter_on(&self, _ctx: &Ctx<'_>, _column: &str) -> bool {
         true
@@ -458,11 +463,11 @@ async fn list(
     };
     let pairs = query_pairs(&req);
     let table = table_of(&state, model)?;
+    let scope = model.hooks.list_scope(&ctx).await?;
     let mut conditions = filters::conditions(&ctx, model, table, &pairs)?;
     let options = ListOptions::read(&pairs, false)?;
-    if let Some(scope) = model.hooks.list_scope(&ctx).await? {
-        conditions.push(scope);
-    }
+    conditions.extend(scope);
+    model.hooks.before_list(&ctx).await?;
     let (where_sql, params) = where_clause(&conditions);
     let Some(page) = options.page else {
         let rows = state

@@ -3,6 +3,7 @@
 mod comms;
 mod persons;
 mod reference;
+mod studio;
 
 use super::Model;
 
@@ -22,6 +23,12 @@ pub static ALL: &[&Model] = &[
     &reference::CUSTOM_ACTIONS,
     &reference::STATUS_AUTOMATIONS,
     &reference::ORGANISATIONS,
+    &studio::PLUGINS,
+    &studio::SEARCH_FILTERS,
+    &studio::SEARCH_FILTER_GROUPS,
+    &studio::PREVIEW_BACKGROUND_FILES,
+    &studio::SALARY_SCALES,
+    &studio::DAY_OFFS,
     &comms::CHAT_MESSAGES,
     &comms::CHATS,
     &comms::NEWS,
