@@ -5,6 +5,7 @@
 
 mod filters;
 pub mod models;
+pub mod scope;
 
 pub use filters::{first, value_from_text, ListOptions};
 
@@ -24,9 +25,24 @@ use uuid::Uuid;
 pub struct Ctx<'a> {
     pub state: &'a AppState,
     pub identity: &'a Identity,
+    /// The query string's parameters, in order.
+    pub query: Vec<(String, String)>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(state: &'a AppState, identity: &'a Identity, req: &HttpRequest) -> Ctx<'a> {
+        Ctx {
+            state,
+            identity,
+            query: query_pairs(req),
+        }
+    }
+
+    /// The first value of a query-string parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        first(&self.query, name)
+    }
+
     pub fn db(&self) -> &Db {
         &self.state.db
     }
@@ -189,6 +205,25 @@ pub trait Hooks {
         Ok(None)
     }
 
+    /// Filters of the model's own, beyond its columns (e.g. date ranges).
+    async fn extra_filters(
+        &self,
+        _ctx: &Ctx<'_>,
+        _query: &[(String, String)],
+    ) -> ApiResult<Vec<Condition>> {
+        Ok(Vec::new())
+    }
+
+    /// Work after a delete, in the same transaction.
+    async fn after_delete(&self, _ctx: &Ctx<'_>, _tx: &mut Tx, _row: &Row) -> ApiResult<()> {
+        Ok(())
+    }
+
+    /// What a read by id adds beyond the row and its relations.
+    async fn extend_one(&self, _ctx: &Ctx<'_>, _row: &mut Row) -> ApiResult<()> {
+        Ok(())
+    }
+
     /// Work a list needs done first (after the permission check).
     async fn before_list(&self, _ctx: &Ctx<'_>) -> ApiResult<()> {
         Ok(())
@@ -327,7 +362,9 @@ pub fn routes() -> Vec<crate::api::Route> {
             Method::POST,
             &collection,
             format!("Create one of {name}"),
-            move |r| r.to(move |state, identity, body| create(model, state, identity, body)),
+            move |r| {
+                r.to(move |state, identity, body, req| create(model, state, identity, body, req))
+            },
         ));
         routes.push(Route::new(
             Method::GET,
@@ -340,7 +377,9 @@ pub fn routes() -> Vec<crate::api::Route> {
             &instance,
             format!("Update one of {name}"),
             move |r| {
-                r.to(move |state, identity, id, body| update(model, state, identity, id, body))
+                r.to(move |state, identity, id, body, req| {
+                    update(model, state, identity, id, body, req)
+                })
             },
         ));
         routes.push(Route::new(
@@ -457,14 +496,12 @@ async fn list(
     identity: Identity,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let ctx = Ctx {
-        state: &state,
-        identity: &identity,
-    };
-    let pairs = query_pairs(&req);
+    let ctx = Ctx::new(&state, &identity, &req);
+    let pairs = ctx.query.clone();
     let table = table_of(&state, model)?;
     let scope = model.hooks.list_scope(&ctx).await?;
     let mut conditions = filters::conditions(&ctx, model, table, &pairs)?;
+    conditions.extend(model.hooks.extra_filters(&ctx, &pairs).await?);
     let options = ListOptions::read(&pairs, false)?;
     conditions.extend(scope);
     model.hooks.before_list(&ctx).await?;
@@ -533,16 +570,16 @@ async fn get(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let ctx = Ctx {
-        state: &state,
-        identity: &identity,
-    };
+    let ctx = Ctx::new(&state, &identity, &req);
     let row = find(&state.db, model, parse_id(&id)?).await?;
-    let options = ListOptions::read(&query_pairs(&req), true)?;
+    let options = ListOptions::read(&ctx.query, true)?;
     model.hooks.check_read(&ctx, &row).await?;
-    let row = serialize(&ctx, model, vec![row], options.relations, View::One)
+    let mut row = serialize(&ctx, model, vec![row], options.relations, View::One)
         .await?
         .remove(0);
+    if options.relations {
+        model.hooks.extend_one(&ctx, &mut row).await?;
+    }
     Ok(HttpResponse::Ok().json(row))
 }
 
@@ -651,24 +688,57 @@ fn split_data(
     Ok((columns, links))
 }
 
+/// Sets each relation's links to exactly the given ids, keeping the links
+/// that stay (with whatever they carry, e.g. a priority) untouched.
 async fn write_links(
     tx: &mut Tx,
+    schema: &crate::db::Schema,
     id: Uuid,
     links: &[(&'static Relation, Vec<Uuid>)],
 ) -> ApiResult<()> {
     for (relation, ids) in links {
+        let (table, own, other) = (relation.table, relation.own, relation.other);
+        let mut params: Vec<Value> = vec![id.into()];
+        params.extend(ids.iter().map(|other| Value::Uuid(*other)));
+        let kept = if ids.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (2..=params.len()).map(|n| format!("${n}")).collect();
+            format!(" AND {other} NOT IN ({})", marks.join(", "))
+        };
         tx.execute(
-            &format!("DELETE FROM {} WHERE {} = $1", relation.table, relation.own),
-            &[id.into()],
+            &format!("DELETE FROM {table} WHERE {own} = $1{kept}"),
+            &params,
         )
         .await?;
-        for other in ids {
+        // Link tables that are models of their own have an id and timestamps.
+        let has = |column: &str| {
+            schema
+                .table(table)
+                .is_some_and(|t| t.kind(column).is_some())
+        };
+        let stamp = now();
+        for other_id in ids {
+            let mut values: Vec<(&str, Value)> =
+                vec![(own, id.into()), (other, (*other_id).into())];
+            if has("id") {
+                values.push(("id", Uuid::new_v4().into()));
+            }
+            if has("created_at") {
+                values.push(("created_at", stamp.into()));
+                values.push(("updated_at", stamp.into()));
+            }
+            let columns: Vec<&str> = values.iter().map(|(c, _)| *c).collect();
+            let marks: Vec<String> = (1..=values.len()).map(|n| format!("${n}")).collect();
+            let params: Vec<Value> = values.into_iter().map(|(_, v)| v).collect();
             tx.execute(
                 &format!(
-                    "INSERT INTO {} ({}, {}) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                    relation.table, relation.own, relation.other
+                    "INSERT INTO {table} ({}) SELECT {} WHERE NOT EXISTS \
+                     (SELECT 1 FROM {table} WHERE {own} = $1 AND {other} = $2)",
+                    columns.join(", "),
+                    marks.join(", ")
                 ),
-                &[id.into(), (*other).into()],
+                &params,
             )
             .await?;
         }
@@ -681,11 +751,9 @@ async fn create(
     state: web::Data<AppState>,
     identity: Identity,
     body: web::Bytes,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let ctx = Ctx {
-        state: &state,
-        identity: &identity,
-    };
+    let ctx = Ctx::new(&state, &identity, &req);
     let mut data = json_object(&body)?;
     model.hooks.check_create(&ctx, &data).await?;
     for protected in ["id", "created_at", "updated_at"] {
@@ -712,7 +780,7 @@ async fn create(
             .map(|(column, value)| (column.as_str(), value.clone())),
     );
     let row = tx.insert(model.table, &values).await?;
-    write_links(&mut tx, id, &links).await?;
+    write_links(&mut tx, state.db.schema(), id, &links).await?;
     model
         .event("new", &row)
         .record(&mut tx, identity.person.id)
@@ -754,11 +822,9 @@ async fn update(
     identity: Identity,
     id: web::Path<String>,
     body: web::Bytes,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let ctx = Ctx {
-        state: &state,
-        identity: &identity,
-    };
+    let ctx = Ctx::new(&state, &identity, &req);
     let mut data = json_object(&body)?;
     let id = parse_id(&id)?;
     let row = find(&state.db, model, id).await?;
@@ -811,7 +877,7 @@ async fn update(
         )
         .await?
         .ok_or(ApiError::NotFound)?;
-    write_links(&mut tx, id, &links).await?;
+    write_links(&mut tx, state.db.schema(), id, &links).await?;
     model
         .event("update", &updated)
         .record(&mut tx, identity.person.id)
@@ -836,14 +902,13 @@ async fn delete(
     id: web::Path<String>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let ctx = Ctx {
-        state: &state,
-        identity: &identity,
-    };
+    let ctx = Ctx::new(&state, &identity, &req);
     let id = parse_id(&id)?;
     let row = find(&state.db, model, id).await?;
     model.hooks.check_delete(&ctx, &row).await?;
-    let force = first(&query_pairs(&req), "force").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let force = ctx
+        .param("force")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let mut tx = state.db.begin().await?;
     model
         .hooks
@@ -865,6 +930,7 @@ async fn delete(
         ApiError::Body(..) => model.hooks.still_referenced(),
         other => other,
     })?;
+    model.hooks.after_delete(&ctx, &mut tx, &row).await?;
     model
         .event("delete", &row)
         .record(&mut tx, identity.person.id)

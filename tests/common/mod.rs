@@ -174,6 +174,44 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Creates a project as admin; returns its id.
+    pub async fn create_project(&self, admin: &str, name: &str) -> String {
+        let (status, project) = self
+            .post("/data/projects", admin, json!({"name": name}))
+            .await;
+        assert_eq!(status, 201, "{project}");
+        project["id"].as_str().unwrap().to_string()
+    }
+
+    /// Puts a person in a project's team, with a project role or none.
+    pub async fn join_team(&self, project: &str, person: &str, role: Option<Role>) {
+        self.db
+            .insert(
+                "project_person_link",
+                &[
+                    ("project_id", uuid::Uuid::parse_str(project).unwrap().into()),
+                    ("person_id", uuid::Uuid::parse_str(person).unwrap().into()),
+                    ("role", role.map(|r| r.as_str().to_string()).into()),
+                ],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Sets a project's status (`Open` or `Closed`).
+    pub async fn set_project_status(&self, project: &str, status: &str) {
+        self.db
+            .execute(
+                "UPDATE project SET project_status_id = (SELECT id FROM project_status WHERE name = $1) \
+                 WHERE id = $2",
+                &[status.into(), uuid::Uuid::parse_str(project).unwrap().into()],
+            )
+            .await
+            .unwrap();
+    }
+}
+
 pub async fn read(response: Response) -> (u16, Json) {
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();

@@ -2,6 +2,8 @@
 
 mod comms;
 mod persons;
+mod production;
+mod projects;
 mod reference;
 mod studio;
 
@@ -10,6 +12,7 @@ use super::Model;
 /// Every model the CRUD engine serves.
 pub static ALL: &[&Model] = &[
     &persons::PERSONS,
+    &projects::PROJECTS,
     &reference::DEPARTMENTS,
     &reference::ENTITY_TYPES,
     &reference::FILE_STATUS,
@@ -29,6 +32,17 @@ pub static ALL: &[&Model] = &[
     &studio::PREVIEW_BACKGROUND_FILES,
     &studio::SALARY_SCALES,
     &studio::DAY_OFFS,
+    &production::MILESTONES,
+    &production::SCHEDULE_ITEMS,
+    &production::PRODUCTION_SCHEDULE_VERSIONS,
+    &production::PRODUCTION_SCHEDULE_VERSION_TASK_LINKS,
+    &production::BUDGETS,
+    &production::BUDGET_ENTRIES,
+    &production::ENTITY_LINKS,
+    &production::METADATA_DESCRIPTORS,
+    &production::ASSET_INSTANCES,
+    &production::TIME_SPENTS,
+    &production::PLAYLISTS,
     &comms::CHAT_MESSAGES,
     &comms::CHATS,
     &comms::NEWS,
