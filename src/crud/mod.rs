@@ -151,6 +151,8 @@ pub struct Model {
     pub event: Option<&'static str>,
     /// Column values Zou's model gives when a create leaves them out.
     pub defaults: &'static [(&'static str, Fixed)],
+    /// What rows are read as, when more than the table's columns (`<table>.*, ...`).
+    pub select: Option<&'static str>,
 }
 
 impl Model {
@@ -164,6 +166,7 @@ impl Model {
             hooks: &AdminOnly,
             event: None,
             defaults: &[],
+            select: None,
         }
     }
 }
@@ -178,8 +181,10 @@ impl Model {
     fn event(&self, action: &str, row: &Row) -> Event {
         let id = row.get("id").and_then(Json::as_str).unwrap_or_default();
         let prefix = self
-            .event
-            .map_or_else(|| self.table.replace('_', "-"), str::to_string);
+            .hooks
+            .event_prefix(row)
+            .or_else(|| self.event.map(str::to_string))
+            .unwrap_or_else(|| self.table.replace('_', "-"));
         Event::new(
             format!("{prefix}:{action}"),
             &format!("{}_id", prefix.replace('-', "_")),
@@ -217,6 +222,11 @@ pub trait Hooks {
     /// Work after a delete, in the same transaction.
     async fn after_delete(&self, _ctx: &Ctx<'_>, _tx: &mut Tx, _row: &Row) -> ApiResult<()> {
         Ok(())
+    }
+
+    /// The event name prefix for this row, when it depends on the row.
+    fn event_prefix(&self, _row: &Row) -> Option<String> {
+        None
     }
 
     /// What a read by id adds beyond the row and its relations.
@@ -400,10 +410,40 @@ fn parse_id(id: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| ApiError::bad_request("Malformed ID."))
 }
 
+impl Model {
+    /// The select list rows are read with.
+    fn columns(&self) -> &str {
+        self.select.unwrap_or("*")
+    }
+}
+
 async fn find(db: &Db, model: &Model, id: Uuid) -> ApiResult<Row> {
     db.fetch_optional(
-        &format!("SELECT * FROM {} WHERE id = $1", model.table),
+        &format!(
+            "SELECT {} FROM {} WHERE id = $1",
+            model.columns(),
+            model.table
+        ),
         &[id.into()],
+        Some(model.table),
+    )
+    .await?
+    .ok_or(ApiError::NotFound)
+}
+
+/// A row just written, read back as the model reads rows.
+async fn reread(tx: &mut Tx, model: &Model, row: Row) -> ApiResult<Row> {
+    if model.select.is_none() {
+        return Ok(row);
+    }
+    let id = Value::from_json(ColumnKind::Uuid, &row["id"]).map_err(ApiError::internal)?;
+    tx.fetch_optional(
+        &format!(
+            "SELECT {} FROM {} WHERE id = $1",
+            model.columns(),
+            model.table
+        ),
+        &[id],
         Some(model.table),
     )
     .await?
@@ -455,7 +495,7 @@ async fn attach_relations(db: &Db, model: &Model, rows: &mut [Row]) -> ApiResult
 /// The model's presentation, then the `type` every row carries.
 fn finish(ctx: &Ctx<'_>, model: &Model, row: Row, view: View) -> Row {
     let mut row = model.hooks.present(ctx, row, view);
-    row.insert("type".into(), json!(model.type_name));
+    row.entry("type").or_insert(json!(model.type_name));
     row
 }
 
@@ -511,7 +551,8 @@ async fn list(
             .db
             .fetch_all(
                 &format!(
-                    "SELECT * FROM {}{where_sql} ORDER BY created_at, id",
+                    "SELECT {} FROM {}{where_sql} ORDER BY created_at, id",
+                    model.columns(),
                     model.table
                 ),
                 &params,
@@ -540,9 +581,11 @@ async fn list(
             .db
             .fetch_all(
                 &format!(
-                    "SELECT * FROM {}{where_sql} ORDER BY updated_at DESC, created_at DESC, id \
+                    "SELECT {} FROM {}{where_sql} ORDER BY updated_at DESC, created_at DESC, id \
                      LIMIT {} OFFSET {offset}",
-                    model.table, options.limit
+                    model.columns(),
+                    model.table,
+                    options.limit
                 ),
                 &params,
                 Some(model.table),
@@ -780,6 +823,7 @@ async fn create(
             .map(|(column, value)| (column.as_str(), value.clone())),
     );
     let row = tx.insert(model.table, &values).await?;
+    let row = reread(&mut tx, model, row).await?;
     write_links(&mut tx, state.db.schema(), id, &links).await?;
     model
         .event("new", &row)
@@ -877,6 +921,7 @@ async fn update(
         )
         .await?
         .ok_or(ApiError::NotFound)?;
+    let updated = reread(&mut tx, model, updated).await?;
     write_links(&mut tx, state.db.schema(), id, &links).await?;
     model
         .event("update", &updated)

@@ -1,6 +1,7 @@
 //! One registration per Zou model served under `/data/<route>`.
 
 mod comms;
+mod entities;
 mod persons;
 mod production;
 mod projects;
@@ -13,6 +14,8 @@ use super::Model;
 pub static ALL: &[&Model] = &[
     &persons::PERSONS,
     &projects::PROJECTS,
+    &entities::ENTITIES,
+    &entities::TASKS,
     &reference::DEPARTMENTS,
     &reference::ENTITY_TYPES,
     &reference::FILE_STATUS,

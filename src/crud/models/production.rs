@@ -54,7 +54,7 @@ pub static MILESTONES: Model = Model {
 struct ScheduleItems;
 
 /// Whether the caller supervises the department of this task type (or has no department).
-async fn supervises_task_type(ctx: &Ctx<'_>, task_type: &Json) -> ApiResult<bool> {
+pub(super) async fn supervises_task_type(ctx: &Ctx<'_>, task_type: &Json) -> ApiResult<bool> {
     let departments = ctx.identity.person.department_ids(ctx.db()).await?;
     if departments.is_empty() {
         return Ok(true);
