@@ -119,6 +119,8 @@ pub enum Fixed {
     Int(i64),
     Float(f64),
     Text(&'static str),
+    /// An empty JSON list.
+    EmptyList,
 }
 
 impl Fixed {
@@ -128,6 +130,7 @@ impl Fixed {
             Fixed::Int(value) => json!(value),
             Fixed::Float(value) => json!(value),
             Fixed::Text(value) => json!(value),
+            Fixed::EmptyList => json!([]),
         }
     }
 }

@@ -79,3 +79,99 @@ pub async fn require_role(
         Err(ApiError::Forbidden)
     }
 }
+
+fn uuid_value(json: &Json) -> ApiResult<crate::db::Value> {
+    crate::db::Value::from_json(crate::db::ColumnKind::Uuid, json).map_err(|_| ApiError::NotFound)
+}
+
+/// A task with what access checks need: project, entity, task type, entity creator.
+pub async fn load_task(ctx: &Ctx<'_>, task: &Json) -> ApiResult<crate::db::Row> {
+    ctx.db()
+        .fetch_optional(
+            "SELECT t.id, t.project_id, t.entity_id, t.task_type_id, e.created_by AS entity_creator \
+             FROM task t JOIN entity e ON e.id = t.entity_id WHERE t.id = $1",
+            &[uuid_value(task)?],
+            None,
+        )
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// Whether the caller is assigned to a task on this entity (how vendors reach it).
+pub async fn assigned_on_entity(ctx: &Ctx<'_>, entity: &Json) -> ApiResult<bool> {
+    Ok(ctx
+        .db()
+        .fetch_optional(
+            "SELECT t.id FROM task t JOIN task_person_link a ON a.task_id = t.id \
+             WHERE t.entity_id = $1 AND a.person_id = $2 LIMIT 1",
+            &[uuid_value(entity)?, ctx.identity.person.id.into()],
+            None,
+        )
+        .await?
+        .is_some())
+}
+
+/// Whether the caller is assigned to this task.
+pub async fn assigned_to(ctx: &Ctx<'_>, task: &Json) -> ApiResult<bool> {
+    Ok(ctx
+        .db()
+        .fetch_optional(
+            "SELECT task_id FROM task_person_link WHERE task_id = $1 AND person_id = $2",
+            &[uuid_value(task)?, ctx.identity.person.id.into()],
+            None,
+        )
+        .await?
+        .is_some())
+}
+
+/// Zou's task access: the team of the task's project, and for vendors an
+/// assignment on the task's entity. Returns the role and the task.
+pub async fn task_access(ctx: &Ctx<'_>, task: &Json) -> ApiResult<(Role, crate::db::Row)> {
+    let task = load_task(ctx, task).await?;
+    let role = team_role(ctx, task.get("project_id")).await?;
+    if role == Role::Vendor && !assigned_on_entity(ctx, &task["entity_id"]).await? {
+        return Err(ApiError::Forbidden);
+    }
+    Ok((role, task))
+}
+
+/// Whether the caller supervises the department of this task type (or has no department).
+pub async fn supervises_task_type(ctx: &Ctx<'_>, task_type: &Json) -> ApiResult<bool> {
+    let departments = ctx.identity.person.department_ids(ctx.db()).await?;
+    if departments.is_empty() {
+        return Ok(true);
+    }
+    let department = ctx
+        .db()
+        .fetch_optional(
+            "SELECT department_id FROM task_type WHERE id = $1",
+            &[uuid_value(task_type)?],
+            None,
+        )
+        .await?
+        .and_then(|row| row["department_id"].as_str().map(str::to_string));
+    Ok(department.is_some_and(|d| departments.contains(&d)))
+}
+
+/// Zou's task action access (comment, upload, edit working files): managers
+/// and clients of the team; others when assigned, supervising the task's
+/// department, or having created its entity.
+pub async fn task_action_access(ctx: &Ctx<'_>, task: &Json) -> ApiResult<Role> {
+    let (role, task) = task_access(ctx, task).await?;
+    let allowed = match role {
+        Role::Admin | Role::Manager | Role::Client => true,
+        _ if assigned_to(ctx, &task["id"]).await? => true,
+        _ if task["entity_creator"].as_str()
+            == Some(ctx.identity.person.id.to_string().as_str()) =>
+        {
+            true
+        }
+        Role::Supervisor => supervises_task_type(ctx, &task["task_type_id"]).await?,
+        _ => false,
+    };
+    if allowed {
+        Ok(role)
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}

@@ -50,20 +50,6 @@ fn event_prefix_of(kind: &str) -> String {
     prefix
 }
 
-/// A vendor works on the entities where a task is assigned to them.
-async fn vendor_assigned(ctx: &Ctx<'_>, entity: &Json) -> ApiResult<bool> {
-    Ok(ctx
-        .db()
-        .fetch_optional(
-            "SELECT t.id FROM task t JOIN task_person_link a ON a.task_id = t.id \
-             WHERE t.entity_id = $1 AND a.person_id = $2 LIMIT 1",
-            &[uuid_of(entity)?, ctx.identity.person.id.into()],
-            None,
-        )
-        .await?
-        .is_some())
-}
-
 fn vendor_entities(ctx: &Ctx<'_>, column: &str) -> Condition {
     Condition::new(
         format!(
@@ -77,7 +63,7 @@ fn vendor_entities(ctx: &Ctx<'_>, column: &str) -> Condition {
 /// Team membership on the entity's project, and for vendors an assignment on it.
 async fn check_entity_access(ctx: &Ctx<'_>, project: &Json, entity: &Json) -> ApiResult<Role> {
     let role = team_role(ctx, Some(project)).await?;
-    if role == Role::Vendor && !vendor_assigned(ctx, entity).await? {
+    if role == Role::Vendor && !scope::assigned_on_entity(ctx, entity).await? {
         return Err(ApiError::Forbidden);
     }
     Ok(role)
@@ -462,11 +448,7 @@ impl Hooks for Tasks {
             Role::Supervisor => {
                 data.keys()
                     .all(|key| SUPERVISOR_FIELDS.contains(&key.as_str()))
-                    && crate::crud::models::production::supervises_task_type(
-                        ctx,
-                        &row["task_type_id"],
-                    )
-                    .await?
+                    && scope::supervises_task_type(ctx, &row["task_type_id"]).await?
             }
             _ => false,
         };

@@ -1,7 +1,9 @@
 //! One registration per Zou model served under `/data/<route>`.
 
+mod comments;
 mod comms;
 mod entities;
+mod files;
 mod persons;
 mod production;
 mod projects;
@@ -46,6 +48,11 @@ pub static ALL: &[&Model] = &[
     &production::ASSET_INSTANCES,
     &production::TIME_SPENTS,
     &production::PLAYLISTS,
+    &comments::COMMENTS,
+    &files::WORKING_FILES,
+    &files::OUTPUT_FILES,
+    &files::PREVIEW_FILES,
+    &files::ATTACHMENT_FILES,
     &comms::CHAT_MESSAGES,
     &comms::CHATS,
     &comms::NEWS,

@@ -53,24 +53,6 @@ pub static MILESTONES: Model = Model {
 /// supervisors of the task type's department may move them.
 struct ScheduleItems;
 
-/// Whether the caller supervises the department of this task type (or has no department).
-pub(super) async fn supervises_task_type(ctx: &Ctx<'_>, task_type: &Json) -> ApiResult<bool> {
-    let departments = ctx.identity.person.department_ids(ctx.db()).await?;
-    if departments.is_empty() {
-        return Ok(true);
-    }
-    let department = ctx
-        .db()
-        .fetch_optional(
-            "SELECT department_id FROM task_type WHERE id = $1",
-            &[uuid_of(task_type)?],
-            None,
-        )
-        .await?
-        .and_then(|row| row["department_id"].as_str().map(str::to_string));
-    Ok(department.is_some_and(|d| departments.contains(&d)))
-}
-
 #[async_trait]
 impl Hooks for ScheduleItems {
     async fn check_create(&self, ctx: &Ctx<'_>, data: &Map<String, Json>) -> ApiResult<()> {
@@ -116,7 +98,7 @@ impl Hooks for ScheduleItems {
         let role = team_role(ctx, row.get("project_id")).await?;
         let allowed = match role {
             Role::Admin | Role::Manager => true,
-            Role::Supervisor => supervises_task_type(ctx, &row["task_type_id"]).await?,
+            Role::Supervisor => scope::supervises_task_type(ctx, &row["task_type_id"]).await?,
             _ => false,
         };
         if allowed {
