@@ -3,6 +3,7 @@
 
 mod auth;
 mod index;
+mod project_links;
 
 use crate::error::{ApiError, ApiResult, BAD_REQUEST};
 use actix_web::http::Method;
@@ -39,10 +40,15 @@ impl Route {
 
 /// Every served route.
 pub fn table() -> Vec<Route> {
-    [index::routes(), auth::routes(), crate::crud::routes()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        index::routes(),
+        auth::routes(),
+        crate::crud::routes(),
+        project_links::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

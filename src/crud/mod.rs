@@ -313,8 +313,19 @@ pub trait Hooks {
     }
 
     /// Work after the row is written, in the same transaction; may add to the answer.
-    async fn after_create(&self, _ctx: &Ctx<'_>, _tx: &mut Tx, _answer: &mut Row) -> ApiResult<()> {
+    async fn after_create(
+        &self,
+        _ctx: &Ctx<'_>,
+        _tx: &mut Tx,
+        _answer: &mut Row,
+        _data: &Map<String, Json>,
+    ) -> ApiResult<()> {
         Ok(())
+    }
+
+    /// Keys a create reads that are not columns (e.g. the template a project starts from).
+    fn request_only(&self) -> &'static [&'static str] {
+        &[]
     }
 
     /// Columns that take one of a fixed set of values (Zou's ChoiceType).
@@ -720,6 +731,9 @@ fn split_data(
     let mut columns = Vec::new();
     let mut links = Vec::new();
     for (key, json) in data {
+        if model.hooks.request_only().contains(&key.as_str()) {
+            continue;
+        }
         if let Some(relation) = model.relations.iter().find(|r| r.key == key && r.writable) {
             links.push((relation, link_ids(key, json)?));
         } else if let Some(kind) = table.kind(key) {
@@ -833,7 +847,10 @@ async fn create(
         .record(&mut tx, identity.person.id)
         .await?;
     let mut answer = serialize_in(&ctx, model, &mut tx, row).await?;
-    model.hooks.after_create(&ctx, &mut tx, &mut answer).await?;
+    model
+        .hooks
+        .after_create(&ctx, &mut tx, &mut answer, &data)
+        .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(answer))
 }

@@ -9,6 +9,7 @@ mod production;
 mod projects;
 mod reference;
 mod studio;
+mod templates;
 
 use super::Model;
 
@@ -16,6 +17,7 @@ use super::Model;
 pub static ALL: &[&Model] = &[
     &persons::PERSONS,
     &projects::PROJECTS,
+    &templates::PROJECT_TEMPLATES,
     &entities::ENTITIES,
     &entities::TASKS,
     &reference::DEPARTMENTS,

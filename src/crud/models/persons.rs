@@ -356,7 +356,13 @@ impl Hooks for Persons {
         Ok(())
     }
 
-    async fn after_create(&self, ctx: &Ctx<'_>, tx: &mut Tx, answer: &mut Row) -> ApiResult<()> {
+    async fn after_create(
+        &self,
+        ctx: &Ctx<'_>,
+        tx: &mut Tx,
+        answer: &mut Row,
+        _data: &Map<String, Json>,
+    ) -> ApiResult<()> {
         if answer["is_bot"].as_bool() == Some(true) {
             issue_api_token(ctx, tx, answer).await?;
         }

@@ -595,7 +595,13 @@ impl Hooks for TimeSpents {
         }
     }
 
-    async fn after_create(&self, ctx: &Ctx<'_>, tx: &mut Tx, answer: &mut Row) -> ApiResult<()> {
+    async fn after_create(
+        &self,
+        ctx: &Ctx<'_>,
+        tx: &mut Tx,
+        answer: &mut Row,
+        _data: &Map<String, Json>,
+    ) -> ApiResult<()> {
         refresh_task_duration(ctx, tx, &answer["task_id"]).await
     }
 

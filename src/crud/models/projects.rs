@@ -49,7 +49,8 @@ fn is_resolution(text: &str) -> bool {
     }
 }
 
-fn validate(data: &mut Map<String, Json>, stored: Option<&Row>) -> ApiResult<()> {
+/// Zou's checks on production settings (projects and templates alike).
+pub(super) fn check_settings(data: &mut Map<String, Json>, stored: Option<&Row>) -> ApiResult<()> {
     if data.get("production_style").is_some_and(Json::is_null) {
         data.insert("production_style".into(), json!("2d3d"));
     }
@@ -362,7 +363,15 @@ impl Hooks for Projects {
         tx: &mut Tx,
         data: &mut Map<String, Json>,
     ) -> ApiResult<()> {
-        validate(data, None)?;
+        if let Some(template) = data
+            .get("project_template_id")
+            .filter(|t| !t.is_null())
+            .cloned()
+        {
+            let template = super::templates::load(tx, &template).await?;
+            super::templates::fill_project(tx, &template, data).await?;
+        }
+        check_settings(data, None)?;
         if data.get("project_status_id").is_none_or(Json::is_null) {
             data.insert("project_status_id".into(), status_id(tx, "Open").await?);
         }
@@ -383,7 +392,21 @@ impl Hooks for Projects {
         Ok(())
     }
 
-    async fn after_create(&self, ctx: &Ctx<'_>, tx: &mut Tx, answer: &mut Row) -> ApiResult<()> {
+    fn request_only(&self) -> &'static [&'static str] {
+        &["project_template_id"]
+    }
+
+    async fn after_create(
+        &self,
+        ctx: &Ctx<'_>,
+        tx: &mut Tx,
+        answer: &mut Row,
+        data: &Map<String, Json>,
+    ) -> ApiResult<()> {
+        if let Some(template) = data.get("project_template_id").filter(|t| !t.is_null()) {
+            let template = super::templates::load(tx, template).await?;
+            super::templates::add_descriptors(tx, &template, &answer["id"]).await?;
+        }
         if let Some(episode) = ensure_first_episode(ctx, tx, answer).await? {
             answer.insert("first_episode_id".into(), episode);
         }
@@ -401,7 +424,7 @@ impl Hooks for Projects {
         row: &Row,
         data: &mut Map<String, Json>,
     ) -> ApiResult<()> {
-        validate(data, Some(row))
+        check_settings(data, Some(row))
     }
 
     async fn after_update(

@@ -96,7 +96,13 @@ impl Hooks for PreviewBackgrounds {
         Ok(())
     }
 
-    async fn after_create(&self, _ctx: &Ctx<'_>, tx: &mut Tx, answer: &mut Row) -> ApiResult<()> {
+    async fn after_create(
+        &self,
+        _ctx: &Ctx<'_>,
+        tx: &mut Tx,
+        answer: &mut Row,
+        _data: &Map<String, Json>,
+    ) -> ApiResult<()> {
         keep_single_default(tx, answer).await
     }
 
@@ -346,7 +352,13 @@ impl Hooks for DaysOff {
         check_no_overlap(tx, data, None).await
     }
 
-    async fn after_create(&self, _ctx: &Ctx<'_>, tx: &mut Tx, answer: &mut Row) -> ApiResult<()> {
+    async fn after_create(
+        &self,
+        _ctx: &Ctx<'_>,
+        tx: &mut Tx,
+        answer: &mut Row,
+        _data: &Map<String, Json>,
+    ) -> ApiResult<()> {
         clear_time_spent(tx, answer).await
     }
 
