@@ -156,6 +156,16 @@ pub struct Model {
     pub defaults: &'static [(&'static str, Fixed)],
     /// What rows are read as, when more than the table's columns (`<table>.*, ...`).
     pub select: Option<&'static str>,
+    /// Rows this one points at, shown whole under a key of their own.
+    pub embeds: &'static [Embed],
+}
+
+/// A row another points at, shown inside it (an attachment's comment).
+pub struct Embed {
+    pub key: &'static str,
+    pub column: &'static str,
+    pub table: &'static str,
+    pub type_name: &'static str,
 }
 
 impl Model {
@@ -170,6 +180,7 @@ impl Model {
             event: None,
             defaults: &[],
             select: None,
+            embeds: &[],
         }
     }
 }
@@ -354,6 +365,16 @@ pub trait Hooks {
         row
     }
 
+    /// Whether a create's answer lists the relations (most do).
+    fn relations_after_create(&self) -> bool {
+        true
+    }
+
+    /// Whether lists always carry the relations, asked or not.
+    fn relations_in_lists(&self) -> bool {
+        false
+    }
+
     /// Whether an update's answer lists the relations too (most do not).
     fn relations_after_update(&self) -> bool {
         false
@@ -506,6 +527,40 @@ async fn attach_relations(db: &Db, model: &Model, rows: &mut [Row]) -> ApiResult
     Ok(())
 }
 
+/// Puts each embedded row inside the rows that point at it (one query per embed).
+async fn attach_embeds(db: &Db, model: &Model, rows: &mut [Row]) -> ApiResult<()> {
+    for embed in model.embeds {
+        let ids: Vec<Value> = rows
+            .iter()
+            .filter_map(|row| Value::from_json(ColumnKind::Uuid, &row[embed.column]).ok())
+            .filter(|id| *id != Value::Null)
+            .collect();
+        let mut found: HashMap<String, Row> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT * FROM {} WHERE id IN ({})",
+                embed.table,
+                marks.join(", ")
+            );
+            for mut row in db.fetch_all(&sql, chunk, Some(embed.table)).await? {
+                row.insert("type".into(), json!(embed.type_name));
+                let id = row["id"].as_str().unwrap_or_default().to_string();
+                found.insert(id, row);
+            }
+        }
+        for row in rows.iter_mut() {
+            let embedded = row[embed.column]
+                .as_str()
+                .and_then(|id| found.get(id))
+                .cloned()
+                .map_or(Json::Null, Json::Object);
+            row.insert(embed.key.to_string(), embedded);
+        }
+    }
+    Ok(())
+}
+
 /// The model's presentation, then the `type` every row carries.
 fn finish(ctx: &Ctx<'_>, model: &Model, row: Row, view: View) -> Row {
     let mut row = model.hooks.present(ctx, row, view);
@@ -521,9 +576,10 @@ async fn serialize(
     relations: bool,
     view: View,
 ) -> ApiResult<Vec<Row>> {
-    if relations {
+    if relations || (view == View::List && model.hooks.relations_in_lists()) {
         attach_relations(ctx.db(), model, &mut rows).await?;
     }
+    attach_embeds(ctx.db(), model, &mut rows).await?;
     Ok(rows
         .into_iter()
         .map(|row| finish(ctx, model, row, view))
@@ -846,12 +902,17 @@ async fn create(
         .event("new", &row)
         .record(&mut tx, identity.person.id)
         .await?;
-    let mut answer = serialize_in(&ctx, model, &mut tx, row).await?;
+    let mut answer = if model.hooks.relations_after_create() {
+        serialize_in(&ctx, model, &mut tx, row).await?
+    } else {
+        finish(&ctx, model, row, View::One)
+    };
     model
         .hooks
         .after_create(&ctx, &mut tx, &mut answer, &data)
         .await?;
     tx.commit().await?;
+    attach_embeds(&state.db, model, std::slice::from_mut(&mut answer)).await?;
     Ok(HttpResponse::Created().json(answer))
 }
 
@@ -957,6 +1018,7 @@ async fn update(
         .after_update(&ctx, &mut tx, &mut answer, &data)
         .await?;
     tx.commit().await?;
+    attach_embeds(&state.db, model, std::slice::from_mut(&mut answer)).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 

@@ -181,6 +181,29 @@ impl Hooks for Comments {
         Ok(())
     }
 
+    /// The author, as a name card, as Zou shows it with a comment.
+    async fn extend_one(&self, ctx: &Ctx<'_>, row: &mut Row) -> ApiResult<()> {
+        let author = ctx
+            .db()
+            .fetch_optional(
+                "SELECT id, first_name, last_name, has_avatar, role FROM person WHERE id = $1",
+                &[uuid_of(&row["person_id"])?],
+                Some("person"),
+            )
+            .await?;
+        let author = author.map_or(Json::Null, |mut person| {
+            let full_name = format!(
+                "{} {}",
+                person["first_name"].as_str().unwrap_or(""),
+                person["last_name"].as_str().unwrap_or("")
+            );
+            person.insert("full_name".into(), json!(full_name.trim()));
+            Json::Object(person)
+        });
+        row.insert("person".into(), author);
+        Ok(())
+    }
+
     async fn before_delete(
         &self,
         _ctx: &Ctx<'_>,

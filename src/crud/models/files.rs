@@ -4,7 +4,7 @@
 use crate::crud::scope::{
     self, require_manager, task_access, task_action_access, team_projects, team_role,
 };
-use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, Relation};
+use crate::crud::{Condition, Ctx, Embed, Fixed, Hooks, Model, Relation};
 use crate::db::{ColumnKind, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use async_trait::async_trait;
@@ -210,6 +210,12 @@ impl Hooks for OutputFiles {
 
 pub static OUTPUT_FILES: Model = Model {
     hooks: &OutputFiles,
+    embeds: &[Embed {
+        key: "source_file",
+        column: "source_file_id",
+        table: "working_file",
+        type_name: "WorkingFile",
+    }],
     defaults: &[
         ("canceled", Fixed::Bool(false)),
         ("nb_elements", Fixed::Int(1)),
@@ -418,6 +424,20 @@ impl Hooks for AttachmentFiles {
 
 pub static ATTACHMENT_FILES: Model = Model {
     hooks: &AttachmentFiles,
+    embeds: &[
+        Embed {
+            key: "comment",
+            column: "comment_id",
+            table: "comment",
+            type_name: "Comment",
+        },
+        Embed {
+            key: "chat_message",
+            column: "chat_message_id",
+            table: "chat_message",
+            type_name: "ChatMessage",
+        },
+    ],
     defaults: &[("size", Fixed::Int(1))],
     ..Model::new("attachment-files", "attachment_file", "AttachmentFile")
 };

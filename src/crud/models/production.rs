@@ -439,6 +439,10 @@ impl Hooks for MetadataDescriptors {
     fn relations_after_update(&self) -> bool {
         true
     }
+
+    fn relations_in_lists(&self) -> bool {
+        true
+    }
 }
 
 pub static METADATA_DESCRIPTORS: Model = Model {

@@ -79,6 +79,10 @@ impl Hooks for Templates {
         ]
     }
 
+    fn relations_after_create(&self) -> bool {
+        false
+    }
+
     async fn before_update(
         &self,
         _ctx: &Ctx<'_>,

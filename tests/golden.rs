@@ -1,0 +1,393 @@
+//! Golden tests: Tusk's answers have the shape of Zou's recorded ones
+//! (`tests/golden/shapes.json`, extracted from `reference/samples/` by
+//! `tools/extract-shapes.py`): the same keys, nesting and JSON types.
+mod common;
+
+use common::*;
+use serde_json::{json, Map, Value as Json};
+use tusk_actors::role::Role;
+
+fn shapes() -> Map<String, Json> {
+    serde_json::from_str(include_str!("golden/shapes.json")).unwrap()
+}
+
+fn shape(value: &Json) -> Json {
+    match value {
+        Json::Object(object) => {
+            Json::Object(object.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
+        Json::Array(items) => Json::Array(items.first().map(shape).into_iter().collect()),
+        Json::Null => json!("null"),
+        Json::Bool(_) => json!("bool"),
+        Json::Number(_) => json!("number"),
+        Json::String(_) => json!("string"),
+    }
+}
+
+/// Objects keyed by ids (`{task_type_id: {...}}`) are maps: only their values have a shape.
+fn is_map(object: &Map<String, Json>) -> bool {
+    !object.is_empty() && object.keys().all(|key| uuid::Uuid::parse_str(key).is_ok())
+}
+
+/// Where `actual` differs from `expected`; a null on either side matches
+/// anything, as do `data` documents (free-form) and abridged samples.
+fn differences(expected: &Json, actual: &Json, path: &str, out: &mut Vec<String>) {
+    match (expected, actual) {
+        (Json::String(e), _) if e == "null" => {}
+        (_, Json::String(a)) if a == "null" => {}
+        _ if path.ends_with(".data") => {}
+        (Json::Object(e), _) if e.contains_key("...abridged_keys") => {}
+        (Json::Object(e), Json::Object(a)) if is_map(e) || (e.is_empty() && is_map(a)) => {
+            if let (Some(e), Some(a)) = (e.values().next(), a.values().next()) {
+                differences(e, a, &format!("{path}.{{id}}"), out);
+            }
+        }
+        (Json::Object(e), Json::Object(a)) => {
+            for key in e.keys().filter(|k| !a.contains_key(*k)) {
+                out.push(format!("{path}.{key} missing"));
+            }
+            for key in a.keys().filter(|k| !e.contains_key(*k)) {
+                out.push(format!("{path}.{key} extra"));
+            }
+            for (key, value) in e {
+                if let Some(other) = a.get(key) {
+                    differences(value, other, &format!("{path}.{key}"), out);
+                }
+            }
+        }
+        (Json::Array(e), Json::Array(a)) => {
+            if let (Some(e), Some(a)) = (e.first(), a.first()) {
+                differences(e, a, &format!("{path}[]"), out);
+            }
+        }
+        (e, a) if e != a => out.push(format!("{path}: Zou has {e}, Tusk {a}")),
+        _ => {}
+    }
+}
+
+/// The recorded shape for `METHOD__data__<route>` with an id or without.
+fn sample<'a>(
+    shapes: &'a Map<String, Json>,
+    method: &str,
+    route: &str,
+    with_id: bool,
+) -> Option<&'a Json> {
+    let prefix = format!("{method}__data__{route}");
+    shapes.iter().find_map(|(name, shape)| {
+        let rest = name.strip_prefix(&prefix)?;
+        let matches = if with_id {
+            rest.starts_with("__{") && rest.matches("__").count() == 1
+        } else {
+            rest.is_empty()
+        };
+        matches.then_some(shape)
+    })
+}
+
+struct Checker {
+    shapes: Map<String, Json>,
+    failures: Vec<String>,
+}
+
+impl Checker {
+    fn check(&mut self, method: &str, route: &str, with_id: bool, actual: &Json) {
+        let Some(expected) = sample(&self.shapes, method, route, with_id) else {
+            self.failures
+                .push(format!("no sample for {method} {route} (id: {with_id})"));
+            return;
+        };
+        let expected = expected.clone();
+        let mut out = Vec::new();
+        differences(&expected, &shape(actual), "", &mut out);
+        for difference in out {
+            self.failures.push(format!(
+                "{method} /data/{route}{}: {difference}",
+                if with_id { "/{id}" } else { "" }
+            ));
+        }
+    }
+}
+
+async fn post(app: &TestApp, token: &str, checker: &mut Checker, route: &str, body: Json) -> Json {
+    let (status, created) = app.post(&format!("/data/{route}"), token, body).await;
+    assert_eq!(status, 201, "POST {route}: {created}");
+    checker.check("POST", route, false, &created);
+    created
+}
+
+async fn read_back(app: &TestApp, token: &str, checker: &mut Checker, route: &str, id: &Json) {
+    let id = id.as_str().unwrap();
+    let (status, one) = app.get(&format!("/data/{route}/{id}"), token).await;
+    assert_eq!(status, 200, "GET {route}/{id}: {one}");
+    checker.check("GET", route, true, &one);
+    let (status, updated) = app
+        .put(&format!("/data/{route}/{id}"), token, json!({}))
+        .await;
+    assert_eq!(status, 200, "PUT {route}/{id}: {updated}");
+    checker.check("PUT", route, true, &updated);
+    let (status, list) = app.get(&format!("/data/{route}"), token).await;
+    assert_eq!(status, 200, "GET {route}: {list}");
+    checker.check("GET", route, false, &list);
+}
+
+#[tokio::test]
+async fn crud_answers_have_zou_shapes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut c = Checker {
+        shapes: shapes(),
+        failures: Vec::new(),
+    };
+    let first = |list: Json| list[0]["id"].clone();
+    let department = first(app.get("/data/departments", &admin).await.1);
+    let task_status = first(app.get("/data/task-status?short_name=todo", &admin).await.1);
+    let character = first(app.get("/data/entity-types?name=Character", &admin).await.1);
+    let modeling = first(app.get("/data/task-types?name=Modeling", &admin).await.1);
+
+    let mut made: Vec<(&str, Json)> = Vec::new();
+    for (route, body) in [
+        (
+            "departments",
+            json!({"name": "Lighting", "color": "#FFAA00"}),
+        ),
+        ("studios", json!({"name": "North", "color": "#FFAA00"})),
+        ("file-status", json!({"name": "Final", "color": "#FFAA00"})),
+        (
+            "output-types",
+            json!({"name": "Cache", "short_name": "cch"}),
+        ),
+        (
+            "softwares",
+            json!({"name": "Blender", "short_name": "bl", "file_extension": "blend"}),
+        ),
+        (
+            "hardware-items",
+            json!({"name": "Tablet", "short_name": "tab"}),
+        ),
+        (
+            "custom-actions",
+            json!({"name": "Publish", "url": "http://x"}),
+        ),
+        (
+            "status-automations",
+            json!({"in_task_status_id": task_status}),
+        ),
+        (
+            "task-status",
+            json!({"name": "Waiting", "short_name": "wait", "color": "#000000"}),
+        ),
+        ("task-types", json!({"name": "Grooming"})),
+        ("entity-types", json!({"name": "Vehicle"})),
+        (
+            "project-status",
+            json!({"name": "Paused", "color": "#000000"}),
+        ),
+        (
+            "persons",
+            json!({"first_name": "Ada", "last_name": "Lane", "email": "ada@example.com"}),
+        ),
+        ("project-templates", json!({"name": "Feature"})),
+        (
+            "plugins",
+            json!({"plugin_id": "p", "name": "P", "version": "1", "maintainer_name": "M", "license": "MIT"}),
+        ),
+        ("preview-background-files", json!({"name": "Sky"})),
+        (
+            "search-filter-groups",
+            json!({"list_type": "asset", "name": "Mine"}),
+        ),
+        ("events", json!({"name": "custom:test"})),
+    ] {
+        let created = post(&app, &admin, &mut c, route, body).await;
+        made.push((route, created["id"].clone()));
+    }
+    let person = made
+        .iter()
+        .find(|(r, _)| *r == "persons")
+        .unwrap()
+        .1
+        .clone();
+    let project = post(
+        &app,
+        &admin,
+        &mut c,
+        "projects",
+        json!({"name": "Film", "production_type": "tvshow"}),
+    )
+    .await;
+    let project_id = project["id"].clone();
+    made.push(("projects", project_id.clone()));
+    let asset = post(
+        &app,
+        &admin,
+        &mut c,
+        "entities",
+        json!({"name": "Bunny", "project_id": project_id, "entity_type_id": character}),
+    )
+    .await;
+    let other = post(
+        &app,
+        &admin,
+        &mut c,
+        "entities",
+        json!({"name": "Bird", "project_id": project_id, "entity_type_id": character}),
+    )
+    .await;
+    made.push(("entities", asset["id"].clone()));
+    let task = post(
+        &app,
+        &admin,
+        &mut c,
+        "tasks",
+        json!({"task_type_id": modeling, "entity_id": asset["id"], "assignees": [person]}),
+    )
+    .await;
+    made.push(("tasks", task["id"].clone()));
+    let version = post(
+        &app,
+        &admin,
+        &mut c,
+        "production-schedule-versions",
+        json!({"project_id": project_id, "name": "v1"}),
+    )
+    .await;
+    let budget = post(
+        &app,
+        &admin,
+        &mut c,
+        "budgets",
+        json!({"project_id": project_id, "name": "Main"}),
+    )
+    .await;
+    let chat = post(
+        &app,
+        &admin,
+        &mut c,
+        "chats",
+        json!({"object_id": asset["id"]}),
+    )
+    .await;
+    let comment = post(
+        &app,
+        &admin,
+        &mut c,
+        "comments",
+        json!({"object_id": task["id"], "object_type": "Task",
+        "person_id": person, "text": "ok", "task_status_id": task_status}),
+    )
+    .await;
+    let working = post(
+        &app,
+        &admin,
+        &mut c,
+        "working-files",
+        json!({"task_id": task["id"], "entity_id": asset["id"], "name": "scene", "revision": 1}),
+    )
+    .await;
+    let file_status = made
+        .iter()
+        .find(|(r, _)| *r == "file-status")
+        .unwrap()
+        .1
+        .clone();
+    for (route, id) in [
+        ("production-schedule-versions", version["id"].clone()),
+        ("budgets", budget["id"].clone()),
+        ("chats", chat["id"].clone()),
+        ("comments", comment["id"].clone()),
+        ("working-files", working["id"].clone()),
+    ] {
+        made.push((route, id));
+    }
+    for (route, body) in [
+        (
+            "metadata-descriptors",
+            json!({"project_id": project_id, "entity_type": "Asset", "name": "Level", "field_name": "level"}),
+        ),
+        (
+            "milestones",
+            json!({"project_id": project_id, "name": "Delivery", "date": "2027-01-01"}),
+        ),
+        (
+            "schedule-items",
+            json!({"project_id": project_id, "task_type_id": modeling}),
+        ),
+        (
+            "production-schedule-version-task-links",
+            json!({"production_schedule_version_id": version["id"], "task_id": task["id"]}),
+        ),
+        (
+            "budget-entries",
+            json!({"budget_id": budget["id"], "department_id": department, "start_date": "2027-01-01", "months_duration": 2, "daily_salary": 200}),
+        ),
+        (
+            "entity-links",
+            json!({"entity_in_id": asset["id"], "entity_out_id": other["id"]}),
+        ),
+        (
+            "asset-instances",
+            json!({"asset_id": asset["id"], "name": "bunny_1", "number": 1}),
+        ),
+        (
+            "time-spents",
+            json!({"task_id": task["id"], "person_id": person, "date": "2027-01-04", "duration": 60}),
+        ),
+        (
+            "preview-files",
+            json!({"task_id": task["id"], "name": "v1", "revision": 1}),
+        ),
+        (
+            "attachment-files",
+            json!({"comment_id": comment["id"], "name": "notes.txt"}),
+        ),
+        (
+            "output-files",
+            json!({"entity_id": asset["id"], "name": "cache", "revision": 1, "file_status_id": file_status, "source_file_id": working["id"]}),
+        ),
+        (
+            "playlists",
+            json!({"project_id": project_id, "name": "Dailies"}),
+        ),
+        (
+            "notifications",
+            json!({"type": "comment", "person_id": person, "author_id": person, "comment_id": comment["id"], "task_id": task["id"]}),
+        ),
+        (
+            "news",
+            json!({"author_id": person, "task_id": task["id"], "comment_id": comment["id"]}),
+        ),
+        (
+            "subscriptions",
+            json!({"person_id": person, "task_id": task["id"]}),
+        ),
+        (
+            "chat-messages",
+            json!({"chat_id": chat["id"], "person_id": person, "text": "hi"}),
+        ),
+        (
+            "day-offs",
+            json!({"person_id": person, "date": "2027-02-01", "end_date": "2027-02-02"}),
+        ),
+        (
+            "search-filters",
+            json!({"list_type": "asset", "name": "Mine", "search_query": "bunny"}),
+        ),
+    ] {
+        let created = post(&app, &admin, &mut c, route, body).await;
+        made.push((route, created["id"].clone()));
+    }
+    let organisation = first(app.get("/data/organisations", &admin).await.1);
+    made.push(("organisations", organisation));
+    let salary_scale = first(app.get("/data/salary-scales", &admin).await.1);
+    made.push(("salary-scales", salary_scale));
+    for (route, id) in &made {
+        read_back(&app, &admin, &mut c, route, id).await;
+    }
+    let _ = Role::Admin;
+    assert!(
+        c.failures.is_empty(),
+        "{} differences:\n{}",
+        c.failures.len(),
+        c.failures.join("\n")
+    );
+}
