@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn the_stored_secret_is_created_once_and_kept() {
-        let dir = std::env::temp_dir().join(format!("tusk-secret-{}", uuid::Uuid::new_v4()));
+        let dir = std::env::temp_dir().join(format!("tusk-secret-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let first = Config::stored_secret(&dir).unwrap();
         assert_eq!(first.len(), 48);

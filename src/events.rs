@@ -38,7 +38,7 @@ impl Event {
         tx.insert(
             "api_event",
             &[
-                ("id", Uuid::new_v4().into()),
+                ("id", Uuid::now_v7().into()),
                 ("name", self.name.into()),
                 ("user_id", author.into()),
                 ("project_id", self.project_id.into()),

@@ -22,7 +22,7 @@ pub async fn current(db: &Db, for_admin: bool) -> ApiResult<Json> {
             db.insert(
                 "organisation",
                 &[
-                    ("id", Uuid::new_v4().into()),
+                    ("id", Uuid::now_v7().into()),
                     ("name", "Kitsu".into()),
                     ("hours_by_day", Value::Float(8.0)),
                     ("has_avatar", false.into()),

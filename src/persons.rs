@@ -127,7 +127,7 @@ pub async fn insert(tx: &mut Tx, new: NewPerson<'_>) -> sqlx::Result<Row> {
     tx.insert(
         "person",
         &[
-            ("id", Uuid::new_v4().into()),
+            ("id", Uuid::now_v7().into()),
             ("first_name", text(new.first_name)),
             ("last_name", text(new.last_name)),
             ("email", text(&new.email.to_lowercase())),

@@ -268,3 +268,48 @@ async fn only_admins_see_the_organisation_chat_credentials() {
         403
     );
 }
+
+#[tokio::test]
+async fn asset_types_are_the_entity_types_that_are_not_temporal() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    app.person_with_role("vendor@example.com", Role::Vendor)
+        .await;
+    let vendor = app.token_for("vendor@example.com", PASSWORD).await;
+    let (status, types) = app.get("/data/asset-types", &vendor).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = types
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Character") && names.contains(&"Environment"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"Shot") && !names.contains(&"Sequence") && !names.contains(&"Concept")
+    );
+    assert!(types
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["type"] == "AssetType" && t["task_types"].is_array()));
+    let (_, found) = app.get("/data/asset-types?name=char%25", &admin).await;
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    let id = found[0]["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/data/asset-types/{id}"), &vendor).await.1["name"],
+        "Character"
+    );
+    let (_, shots) = app.get("/data/entity-types?name=Shot", &admin).await;
+    let shot = shots[0]["id"].as_str().unwrap();
+    assert_eq!(
+        app.get(&format!("/data/asset-types/{shot}"), &admin)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(app.get("/data/asset-types/nope", &admin).await.0, 404);
+}

@@ -258,7 +258,7 @@ async fn login(
         .insert(
             "login_log",
             &[
-                ("id", Uuid::new_v4().into()),
+                ("id", Uuid::now_v7().into()),
                 ("person_id", person.id.into()),
                 ("ip_address", ip_address.into()),
                 ("origin", if browser { "web" } else { "script" }.into()),

@@ -1,6 +1,7 @@
 //! The route table: one list that registers every route (at the root and under
 //! `/api`) and produces `/openapi.json`, so the two can never disagree.
 
+mod asset_types;
 mod auth;
 mod index;
 mod project_links;
@@ -45,6 +46,7 @@ pub fn table() -> Vec<Route> {
         auth::routes(),
         crate::crud::routes(),
         project_links::routes(),
+        asset_types::routes(),
     ]
     .into_iter()
     .flatten()

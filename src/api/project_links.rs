@@ -208,7 +208,7 @@ async fn upsert_link(
         }
         None => {
             let mut row: Vec<(&str, Value)> = vec![
-                ("id", Uuid::new_v4().into()),
+                ("id", Uuid::now_v7().into()),
                 ("project_id", project.into()),
                 (kind.column, target.into()),
                 ("created_at", stamp.into()),

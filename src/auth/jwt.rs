@@ -53,7 +53,7 @@ impl Claims {
         Claims {
             fresh: false,
             iat: now,
-            jti: Uuid::new_v4().to_string(),
+            jti: Uuid::now_v7().to_string(),
             token_type,
             sub: person_id.to_string(),
             nbf: now,
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_token_reads_back_as_its_claims() {
-        let claims = Claims::for_person(Uuid::new_v4(), TokenType::Access, 1_000);
+        let claims = Claims::for_person(Uuid::now_v7(), TokenType::Access, 1_000);
         assert_eq!(
             decode(&encode(&claims, SECRET), SECRET, 1_001).unwrap(),
             claims
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn rejects_forged_expired_and_malformed_tokens() {
-        let claims = Claims::for_person(Uuid::new_v4(), TokenType::Access, 1_000);
+        let claims = Claims::for_person(Uuid::now_v7(), TokenType::Access, 1_000);
         let token = encode(&claims, SECRET);
         let message = |result: Result<Claims, ApiError>| match result.unwrap_err() {
             ApiError::Token(status, msg) => format!("{} {msg}", status.as_u16()),

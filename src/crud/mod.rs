@@ -838,7 +838,7 @@ async fn write_links(
             let mut values: Vec<(&str, Value)> =
                 vec![(own, id.into()), (other, (*other_id).into())];
             if has("id") {
-                values.push(("id", Uuid::new_v4().into()));
+                values.push(("id", Uuid::now_v7().into()));
             }
             if has("created_at") {
                 values.push(("created_at", stamp.into()));
@@ -883,7 +883,7 @@ async fn create(
     }
     check_choices(model, &data)?;
     let (columns, links) = split_data(model, table, &data, true)?;
-    let id = Uuid::new_v4();
+    let id = Uuid::now_v7();
     let stamp = now();
     let mut values: Vec<(&str, Value)> = vec![
         ("id", id.into()),

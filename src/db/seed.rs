@@ -77,7 +77,7 @@ pub async fn init_data(db: &Db) -> anyhow::Result<usize> {
             }
             let stamp = now();
             let mut values: Vec<(&str, Value)> = vec![
-                ("id", Uuid::new_v4().into()),
+                ("id", Uuid::now_v7().into()),
                 ("created_at", stamp.into()),
                 ("updated_at", stamp.into()),
             ];

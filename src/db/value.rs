@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn json_values_are_checked_against_the_column_kind() {
-        let id = Uuid::new_v4();
+        let id = Uuid::now_v7();
         assert_eq!(
             Value::from_json(ColumnKind::Uuid, &Json::from(id.to_string())),
             Ok(Value::Uuid(id))

@@ -282,6 +282,23 @@ impl Hooks for Persons {
         }
     }
 
+    /// `full_name` is not a column: it is the first and last names joined.
+    async fn extra_filters(
+        &self,
+        _ctx: &Ctx<'_>,
+        query: &[(String, String)],
+    ) -> ApiResult<Vec<Condition>> {
+        Ok(crate::crud::first(query, "full_name")
+            .map(|name| {
+                Condition::new(
+                    "TRIM(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) = ?",
+                    vec![name.trim().into()],
+                )
+            })
+            .into_iter()
+            .collect())
+    }
+
     async fn check_read(&self, ctx: &Ctx<'_>, row: &Row) -> ApiResult<()> {
         if ctx.identity.person.role != Role::Client {
             return Ok(());
@@ -342,7 +359,7 @@ impl Hooks for Persons {
         validate(data, None)?;
         check_email_free(tx, data, None).await?;
         strip(data, &NEVER_WRITTEN);
-        if let Some(password) = data.remove("password") {
+        if let Some(password) = data.remove("password").filter(|p| !p.is_null()) {
             let password = password.as_str().ok_or_else(|| {
                 ApiError::invalid_field("password", "Input should be a valid string")
             })?;

@@ -114,7 +114,7 @@ async fn status_id(tx: &mut Tx, name: &str) -> ApiResult<Json> {
         .insert(
             "project_status",
             &[
-                ("id", Uuid::new_v4().into()),
+                ("id", Uuid::now_v7().into()),
                 ("name", name.into()),
                 ("color", "#000000".into()),
                 ("created_at", stamp.into()),
@@ -165,7 +165,7 @@ async fn ensure_first_episode(
         .insert(
             "entity",
             &[
-                ("id", Uuid::new_v4().into()),
+                ("id", Uuid::now_v7().into()),
                 ("name", "E01".into()),
                 ("project_id", project_id.clone()),
                 ("entity_type_id", uuid_of(&episode_type["id"])?),

@@ -185,7 +185,7 @@ impl Hooks for SalaryScales {
                         tx.insert(
                             "salary_scale",
                             &[
-                                ("id", Uuid::new_v4().into()),
+                                ("id", Uuid::now_v7().into()),
                                 ("department_id", uuid_of(&department["id"])?),
                                 ("position", position.into()),
                                 ("seniority", seniority.into()),

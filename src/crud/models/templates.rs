@@ -243,7 +243,7 @@ pub async fn add_descriptors(tx: &mut Tx, template: &Row, project: &Json) -> Api
         if is_task && descriptor["task_type_id"].is_null() {
             continue;
         }
-        let id = Uuid::new_v4();
+        let id = Uuid::now_v7();
         let stamp = now();
         let text =
             |key: &str| Value::from_json(ColumnKind::Text, &descriptor[key]).unwrap_or(Value::Null);
