@@ -391,3 +391,94 @@ async fn crud_answers_have_zou_shapes() {
         c.failures.join("\n")
     );
 }
+
+#[tokio::test]
+async fn breakdown_answers_have_zou_shapes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut c = Checker {
+        shapes: shapes(),
+        failures: Vec::new(),
+    };
+    let project = app.create_project(&admin, "Show").await;
+    let type_id = |name: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.get(&format!("/data/entity-types?name={name}"), &admin)
+                .await
+                .1[0]["id"]
+                .clone()
+        }
+    };
+    let make = |name: &'static str, kind: Json, parent: Json| {
+        let app = &app;
+        let admin = admin.clone();
+        let project = project.clone();
+        async move {
+            let (status, created) = app
+                .post("/data/entities", &admin, json!({"name": name, "project_id": project, "entity_type_id": kind,
+                                                        "parent_id": parent, "data": {"frame_in": 1, "frame_out": 9}}))
+                .await;
+            assert_eq!(status, 201, "{created}");
+            created["id"].clone()
+        }
+    };
+    let episode = make("E01", type_id("Episode").await, Json::Null).await;
+    let sequence = make("SQ01", type_id("Sequence").await, episode.clone()).await;
+    let shot = make("SH010", type_id("Shot").await, sequence.clone()).await;
+    let scene = make("SC01", type_id("Scene").await, sequence.clone()).await;
+    let asset = make("Bunny", type_id("Character").await, Json::Null).await;
+    let edit = make("Trailer", type_id("Edit").await, Json::Null).await;
+    let concept = make("Look", type_id("Concept").await, Json::Null).await;
+    let (_, animation) = app.get("/data/task-types?name=Animation", &admin).await;
+    let (_, modeling) = app.get("/data/task-types?name=Modeling", &admin).await;
+    app.post(
+        "/data/tasks",
+        &admin,
+        json!({"task_type_id": animation[0]["id"], "entity_id": shot}),
+    )
+    .await;
+    app.post(
+        "/data/tasks",
+        &admin,
+        json!({"task_type_id": modeling[0]["id"], "entity_id": asset}),
+    )
+    .await;
+    for (route, id, listed) in [
+        ("shots", &shot, true),
+        ("sequences", &sequence, true),
+        ("episodes", &episode, true),
+        ("scenes", &scene, false),
+        ("assets", &asset, true),
+        ("edits", &edit, true),
+        ("concepts", &concept, true),
+    ] {
+        let (status, one) = app
+            .get(&format!("/data/{route}/{}", id.as_str().unwrap()), &admin)
+            .await;
+        assert_eq!(status, 200, "{route}: {one}");
+        c.check("GET", route, true, &one);
+        if listed {
+            let (status, list) = app
+                .get(&format!("/data/{route}?project_id={project}"), &admin)
+                .await;
+            assert_eq!(status, 200, "{route}: {list}");
+            c.check("GET", route, false, &list);
+        }
+    }
+    let (_, updated) = app
+        .put(
+            &format!("/data/shots/{}", shot.as_str().unwrap()),
+            &admin,
+            json!({"nb_frames": 9}),
+        )
+        .await;
+    c.check("PUT", "shots", true, &updated);
+    assert!(
+        c.failures.is_empty(),
+        "{} differences:\n{}",
+        c.failures.len(),
+        c.failures.join("\n")
+    );
+}

@@ -3,6 +3,7 @@
 
 mod asset_types;
 mod auth;
+mod breakdown;
 mod index;
 mod project_links;
 
@@ -47,6 +48,7 @@ pub fn table() -> Vec<Route> {
         crate::crud::routes(),
         project_links::routes(),
         asset_types::routes(),
+        breakdown::routes(),
     ]
     .into_iter()
     .flatten()

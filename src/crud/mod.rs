@@ -7,7 +7,7 @@ mod filters;
 pub mod models;
 pub mod scope;
 
-pub use filters::{first, value_from_text, ListOptions};
+pub use filters::{conditions as column_filters, first, value_from_text, ListOptions};
 
 use crate::app::AppState;
 use crate::auth::Identity;
@@ -30,7 +30,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(state: &'a AppState, identity: &'a Identity, req: &HttpRequest) -> Ctx<'a> {
+    pub fn new(state: &'a AppState, identity: &'a Identity, req: &HttpRequest) -> Ctx<'a> {
         Ctx {
             state,
             identity,

@@ -604,32 +604,7 @@ impl Hooks for Tasks {
                 .await?;
             return Ok(());
         }
-        let comments = "SELECT id FROM comment WHERE object_id = $1";
-        let previews = "SELECT id FROM preview_file WHERE task_id = $1";
-        let working = "SELECT id FROM working_file WHERE task_id = $1";
-        let statements = [
-            "UPDATE comment SET preview_file_id = NULL WHERE object_id = $1".to_string(),
-            format!("UPDATE entity SET preview_file_id = NULL WHERE preview_file_id IN ({previews})"),
-            format!("DELETE FROM comment_acknoledgments WHERE comment IN ({comments})"),
-            format!("DELETE FROM comment_mentions WHERE comment IN ({comments})"),
-            format!("DELETE FROM comment_department_mentions WHERE comment IN ({comments})"),
-            format!("DELETE FROM comment_preview_link WHERE comment IN ({comments}) OR preview_file IN ({previews})"),
-            format!("DELETE FROM attachment_file WHERE comment_id IN ({comments})"),
-            format!("DELETE FROM news WHERE task_id = $1 OR comment_id IN ({comments}) OR preview_file_id IN ({previews})"),
-            format!("DELETE FROM notification WHERE task_id = $1 OR comment_id IN ({comments})"),
-            "DELETE FROM comment WHERE object_id = $1".to_string(),
-            format!("DELETE FROM preview_file_storage_state WHERE preview_file_id IN ({previews})"),
-            "DELETE FROM preview_file WHERE task_id = $1".to_string(),
-            format!("DELETE FROM output_file WHERE source_file_id IN ({working})"),
-            "DELETE FROM working_file WHERE task_id = $1".to_string(),
-            "DELETE FROM subscription WHERE task_id = $1".to_string(),
-            "DELETE FROM time_spent WHERE task_id = $1".to_string(),
-            "DELETE FROM task_person_link WHERE task_id = $1".to_string(),
-        ];
-        for statement in statements {
-            tx.execute(&statement, std::slice::from_ref(&id)).await?;
-        }
-        Ok(())
+        remove_task_data(tx, "SELECT id FROM task WHERE id = $1", id).await
     }
 
     fn present(&self, ctx: &Ctx<'_>, mut row: Row, _view: View) -> Row {
@@ -671,3 +646,36 @@ pub static TASKS: Model = Model {
     ],
     ..Model::new("tasks", "task", "Task")
 };
+
+/// Removes everything that hangs off the tasks `tasks` selects (a subquery on
+/// `$1` = `key`): comments and their links, previews, files, time, news,
+/// notifications, subscriptions, assignments. The tasks themselves stay.
+pub async fn remove_task_data(tx: &mut Tx, tasks: &str, key: Value) -> ApiResult<()> {
+    let comments = format!("SELECT id FROM comment WHERE object_id IN ({tasks})");
+    let previews = format!("SELECT id FROM preview_file WHERE task_id IN ({tasks})");
+    let working = format!("SELECT id FROM working_file WHERE task_id IN ({tasks})");
+    let statements = [
+        format!("UPDATE comment SET preview_file_id = NULL WHERE object_id IN ({tasks})"),
+        format!("UPDATE entity SET preview_file_id = NULL WHERE preview_file_id IN ({previews})"),
+        format!("DELETE FROM comment_acknoledgments WHERE comment IN ({comments})"),
+        format!("DELETE FROM comment_mentions WHERE comment IN ({comments})"),
+        format!("DELETE FROM comment_department_mentions WHERE comment IN ({comments})"),
+        format!("DELETE FROM comment_preview_link WHERE comment IN ({comments}) OR preview_file IN ({previews})"),
+        format!("DELETE FROM attachment_file WHERE comment_id IN ({comments})"),
+        format!("DELETE FROM news WHERE task_id IN ({tasks}) OR comment_id IN ({comments}) OR preview_file_id IN ({previews})"),
+        format!("DELETE FROM notification WHERE task_id IN ({tasks}) OR comment_id IN ({comments})"),
+        format!("DELETE FROM comment WHERE object_id IN ({tasks})"),
+        format!("DELETE FROM preview_file_storage_state WHERE preview_file_id IN ({previews})"),
+        format!("DELETE FROM preview_file WHERE task_id IN ({tasks})"),
+        format!("DELETE FROM output_file WHERE source_file_id IN ({working})"),
+        format!("DELETE FROM working_file WHERE task_id IN ({tasks})"),
+        format!("DELETE FROM subscription WHERE task_id IN ({tasks})"),
+        format!("DELETE FROM time_spent WHERE task_id IN ({tasks})"),
+        format!("DELETE FROM task_person_link WHERE task_id IN ({tasks})"),
+        format!("DELETE FROM production_schedule_version_task_link WHERE task_id IN ({tasks})"),
+    ];
+    for statement in statements {
+        tx.execute(&statement, std::slice::from_ref(&key)).await?;
+    }
+    Ok(())
+}

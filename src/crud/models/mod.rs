@@ -2,7 +2,7 @@
 
 mod comments;
 mod comms;
-mod entities;
+pub mod entities;
 mod files;
 mod persons;
 mod production;

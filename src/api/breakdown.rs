@@ -1,0 +1,885 @@
+//! The breakdown by kind: `/data/{assets,shots,sequences,episodes,scenes,edits,concepts}`
+//! (list, get, delete; update for shots), with Zou's per-kind answers.
+
+use super::Route;
+use crate::app::AppState;
+use crate::auth::Identity;
+use crate::crud::models::entities::{self, remove_task_data, ENTITIES};
+use crate::crud::scope::{self, team_projects, team_role};
+use crate::crud::{column_filters, where_clause, Condition, Ctx};
+use crate::db::{now, ColumnKind, Row, Tx, Value};
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value as Json};
+use std::collections::HashMap;
+use tusk_actors::role::Role;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Asset,
+    Shot,
+    Sequence,
+    Episode,
+    Scene,
+    Edit,
+    Concept,
+}
+
+impl Kind {
+    fn type_name(self) -> &'static str {
+        match self {
+            Kind::Asset => "Asset",
+            Kind::Shot => "Shot",
+            Kind::Sequence => "Sequence",
+            Kind::Episode => "Episode",
+            Kind::Scene => "Scene",
+            Kind::Edit => "Edit",
+            Kind::Concept => "Concept",
+        }
+    }
+
+    fn route(self) -> &'static str {
+        match self {
+            Kind::Asset => "assets",
+            Kind::Shot => "shots",
+            Kind::Sequence => "sequences",
+            Kind::Episode => "episodes",
+            Kind::Scene => "scenes",
+            Kind::Edit => "edits",
+            Kind::Concept => "concepts",
+        }
+    }
+
+    fn event_prefix(self) -> String {
+        self.type_name().to_lowercase()
+    }
+
+    /// Rows of this kind, by their entity type.
+    fn type_condition(self) -> Condition {
+        match self {
+            Kind::Asset => Condition::new(
+                "entity_type_id IN (SELECT id FROM entity_type WHERE name NOT IN \
+                 ('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder'))",
+                vec![],
+            ),
+            kind => Condition::new(
+                "entity_type_id IN (SELECT id FROM entity_type WHERE name = ?)",
+                vec![kind.type_name().into()],
+            ),
+        }
+    }
+
+    /// The parameters a non-admin must scope a list with (none: lists all they may see).
+    fn scoping_keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::Asset => &[],
+            Kind::Shot => &["project_id", "sequence_id"],
+            Kind::Sequence => &["project_id", "episode_id"],
+            _ => &["project_id"],
+        }
+    }
+
+    /// Kinds whose deletion cancels them while they still have tasks.
+    fn cancels_with_tasks(self) -> bool {
+        matches!(self, Kind::Asset | Kind::Shot | Kind::Edit | Kind::Concept)
+    }
+}
+
+pub(super) fn routes() -> Vec<Route> {
+    let mut routes = Vec::new();
+    for kind in [
+        Kind::Asset,
+        Kind::Shot,
+        Kind::Sequence,
+        Kind::Episode,
+        Kind::Scene,
+        Kind::Edit,
+        Kind::Concept,
+    ] {
+        let name = kind.route();
+        let lists: &[&str] = match kind {
+            Kind::Asset | Kind::Shot | Kind::Edit => &["", "/all"],
+            Kind::Scene => &["/all"],
+            _ => &[""],
+        };
+        for suffix in lists {
+            routes.push(Route::new(
+                Method::GET,
+                format!("/data/{name}{suffix}"),
+                format!("List {name}"),
+                move |r| r.to(move |state, identity, req| list(kind, state, identity, req)),
+            ));
+        }
+        let one = format!("/data/{name}/{{{}_id}}", kind.event_prefix());
+        routes.push(Route::new(
+            Method::GET,
+            one.clone(),
+            format!("Get one of {name}"),
+            move |r| r.to(move |state, identity, id, req| get(kind, state, identity, id, req)),
+        ));
+        routes.push(Route::new(
+            Method::DELETE,
+            one.clone(),
+            format!("Delete one of {name}"),
+            move |r| r.to(move |state, identity, id, req| delete(kind, state, identity, id, req)),
+        ));
+        if kind == Kind::Shot {
+            routes.push(Route::new(Method::PUT, one, "Update a shot", |r| {
+                r.to(update_shot)
+            }));
+        }
+    }
+    routes
+}
+
+fn uuid_value(text: &str) -> ApiResult<Value> {
+    Uuid::parse_str(text)
+        .map(Value::Uuid)
+        .map_err(|_| ApiError::bad_request(format!("Invalid UUID value: {text}")))
+}
+
+fn json_uuid(json: &Json) -> ApiResult<Value> {
+    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
+}
+
+/// The project of an entity named in a list's parameters (a sequence, an episode).
+async fn project_of_entity(ctx: &Ctx<'_>, id: &str) -> ApiResult<Json> {
+    let row = ctx
+        .db()
+        .fetch_optional(
+            "SELECT project_id FROM entity WHERE id = $1",
+            &[uuid_value(id)?],
+            None,
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(row["project_id"].clone())
+}
+
+/// Entities a vendor works on: assigned tasks on them (or, for containers,
+/// on the shots inside them).
+fn vendor_reach(kind: Kind, vendor: Uuid) -> Condition {
+    let assigned = "SELECT t.entity_id FROM task t JOIN task_person_link a ON a.task_id = t.id WHERE a.person_id = ?";
+    let sql = match kind {
+        Kind::Sequence | Kind::Scene => format!("id IN (SELECT parent_id FROM entity WHERE id IN ({assigned}))"),
+        Kind::Episode => format!(
+            "id IN (SELECT s.parent_id FROM entity s JOIN entity sh ON sh.parent_id = s.id WHERE sh.id IN ({assigned})) \
+             OR id IN (SELECT source_id FROM entity WHERE id IN ({assigned}))"
+        ),
+        _ => format!("id IN ({assigned})"),
+    };
+    let params = vec![vendor.into(); sql.matches('?').count()];
+    Condition::new(sql, params)
+}
+
+/// Removes from `data` the metadata a vendor's departments do not cover.
+async fn mask_for_vendor(ctx: &Ctx<'_>, rows: &mut [Row]) -> ApiResult<()> {
+    if ctx.identity.person.role != Role::Vendor {
+        return Ok(());
+    }
+    let hidden = ctx
+        .db()
+        .fetch_all(
+            "SELECT d.project_id, d.field_name FROM metadata_descriptor d \
+             WHERE EXISTS (SELECT 1 FROM department_metadata_descriptor_link l WHERE l.metadata_descriptor_id = d.id) \
+             AND NOT EXISTS (SELECT 1 FROM department_metadata_descriptor_link l JOIN department_link mine \
+                             ON mine.department_id = l.department_id \
+                             WHERE l.metadata_descriptor_id = d.id AND mine.person_id = $1)",
+            &[ctx.identity.person.id.into()],
+            None,
+        )
+        .await?;
+    for row in rows.iter_mut() {
+        let project = row["project_id"].clone();
+        if let Some(Json::Object(data)) = row.get_mut("data") {
+            for descriptor in hidden.iter().filter(|d| d["project_id"] == project) {
+                if let Some(field) = descriptor["field_name"].as_str() {
+                    data.remove(field);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Names of the projects and parents the rows refer to, to show beside them.
+async fn names_by_id(
+    ctx: &Ctx<'_>,
+    table: &str,
+    ids: impl Iterator<Item = Json>,
+) -> ApiResult<HashMap<String, Json>> {
+    let ids: Vec<Value> = ids
+        .filter_map(|id| Value::from_json(ColumnKind::Uuid, &id).ok())
+        .filter(|v| *v != Value::Null)
+        .collect();
+    let mut names = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let rows = ctx
+            .db()
+            .fetch_all(
+                &format!(
+                    "SELECT id, name FROM {table} WHERE id IN ({})",
+                    marks.join(", ")
+                ),
+                chunk,
+                None,
+            )
+            .await?;
+        for row in rows {
+            names.insert(
+                row["id"].as_str().unwrap_or_default().to_string(),
+                row["name"].clone(),
+            );
+        }
+    }
+    Ok(names)
+}
+
+async fn list(
+    kind: Kind,
+    state: web::Data<AppState>,
+    identity: Identity,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let pairs: Vec<(String, String)> = ctx
+        .query
+        .iter()
+        .filter(|(key, _)| {
+            !["page", "relations", "fields", "sequence_id", "episode_id"].contains(&key.as_str())
+        })
+        .cloned()
+        .collect();
+    let admin = identity.is_admin();
+    let given = |key: &str| ctx.param(key).map(str::to_string);
+    if !admin
+        && !kind.scoping_keys().is_empty()
+        && kind.scoping_keys().iter().all(|key| given(key).is_none())
+    {
+        return Err(ApiError::Forbidden);
+    }
+    let mut conditions = vec![kind.type_condition()];
+    for key in ["project_id", "sequence_id", "episode_id"] {
+        if let Some(value) = given(key) {
+            let project = if key == "project_id" {
+                json!(value)
+            } else {
+                project_of_entity(&ctx, &value).await?
+            };
+            let role = team_role(&ctx, Some(&project)).await?;
+            if kind == Kind::Concept && matches!(role, Role::Vendor | Role::Client) {
+                return Err(ApiError::Forbidden);
+            }
+        }
+    }
+    if let Some(sequence) = given("sequence_id") {
+        conditions.push(Condition::new(
+            "parent_id = ?",
+            vec![uuid_value(&sequence)?],
+        ));
+    }
+    if let Some(episode) = given("episode_id") {
+        let episode = uuid_value(&episode)?;
+        conditions.push(match kind {
+            Kind::Shot | Kind::Scene => Condition::new("parent_id IN (SELECT id FROM entity WHERE parent_id = ?)", vec![episode]),
+            Kind::Asset => Condition::new(
+                "source_id = ? OR id IN (SELECT l.entity_out_id FROM entity_link l JOIN entity sh ON sh.id = l.entity_in_id \
+                 JOIN entity sq ON sq.id = sh.parent_id WHERE sq.parent_id = ?)",
+                vec![episode.clone(), episode],
+            ),
+            _ => Condition::new("parent_id = ?", vec![episode]),
+        });
+    }
+    conditions.extend(column_filters(
+        &ctx,
+        &ENTITIES,
+        state
+            .db
+            .schema()
+            .table("entity")
+            .ok_or_else(|| ApiError::internal("entity table"))?,
+        &pairs,
+    )?);
+    if !admin {
+        let projects = team_projects(identity.person.id, false);
+        conditions.push(Condition::new(
+            format!("project_id IN ({})", projects.sql),
+            projects.params,
+        ));
+        if identity.person.role == Role::Vendor {
+            conditions.push(vendor_reach(kind, identity.person.id));
+        }
+    }
+    let (where_sql, params) = where_clause(&conditions);
+    let mut rows = state
+        .db
+        .fetch_all(
+            &format!("SELECT * FROM entity{where_sql} ORDER BY lower(name), name, id"),
+            &params,
+            Some("entity"),
+        )
+        .await?;
+    mask_for_vendor(&ctx, &mut rows).await?;
+    let projects = names_by_id(
+        &ctx,
+        "project",
+        rows.iter().map(|r| r["project_id"].clone()),
+    )
+    .await?;
+    let parents = names_by_id(&ctx, "entity", rows.iter().map(|r| r["parent_id"].clone())).await?;
+    if kind == Kind::Shot {
+        // Zou lists the shots that sit in a sequence.
+        rows.retain(|row| {
+            row["parent_id"]
+                .as_str()
+                .is_some_and(|p| parents.contains_key(p))
+        });
+    }
+    let links = if kind == Kind::Concept {
+        concept_links(&ctx, &rows).await?
+    } else {
+        HashMap::new()
+    };
+    for row in rows.iter_mut() {
+        row.insert("type".into(), json!(kind.type_name()));
+        let project = row["project_id"]
+            .as_str()
+            .and_then(|p| projects.get(p))
+            .cloned()
+            .unwrap_or(Json::Null);
+        let parent = row["parent_id"]
+            .as_str()
+            .and_then(|p| parents.get(p))
+            .cloned()
+            .unwrap_or(Json::Null);
+        match kind {
+            Kind::Shot => {
+                row.insert("project_name".into(), project);
+                row.insert("sequence_name".into(), parent);
+            }
+            Kind::Edit | Kind::Scene => {
+                row.insert("project_name".into(), project);
+            }
+            Kind::Concept => {
+                row.insert("project_name".into(), project);
+                let id = row["id"].as_str().unwrap_or_default().to_string();
+                row.insert(
+                    "entity_concept_links".into(),
+                    json!(links.get(&id).cloned().unwrap_or_default()),
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+async fn concept_links(ctx: &Ctx<'_>, rows: &[Row]) -> ApiResult<HashMap<String, Vec<Json>>> {
+    let mut links: HashMap<String, Vec<Json>> = HashMap::new();
+    for row in rows {
+        let found = ctx
+            .db()
+            .fetch_all(
+                "SELECT entity_out_id FROM entity_concept_link WHERE entity_in_id = $1 ORDER BY entity_out_id",
+                &[json_uuid(&row["id"])?],
+                None,
+            )
+            .await?;
+        links.insert(
+            row["id"].as_str().unwrap_or_default().to_string(),
+            found
+                .into_iter()
+                .map(|l| l["entity_out_id"].clone())
+                .collect(),
+        );
+    }
+    Ok(links)
+}
+
+/// An entity of this kind, or 404 (a malformed id is not found either).
+async fn load(ctx: &Ctx<'_>, kind: Kind, id: &str) -> ApiResult<Row> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    let type_condition = kind.type_condition();
+    let (where_sql, params) =
+        where_clause(&[Condition::new("id = ?", vec![id.into()]), type_condition]);
+    ctx.db()
+        .fetch_optional(
+            &format!("SELECT * FROM entity{where_sql}"),
+            &params,
+            Some("entity"),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// The entity's tasks as the breakdown pages show them.
+async fn tasks_of(ctx: &Ctx<'_>, entity: &Json, kind: Kind) -> ApiResult<Vec<Json>> {
+    let entity = json_uuid(entity)?;
+    let tasks = ctx
+        .db()
+        .fetch_all(
+            "SELECT * FROM task WHERE entity_id = $1 ORDER BY created_at, id",
+            std::slice::from_ref(&entity),
+            Some("task"),
+        )
+        .await?;
+    let assignees = ctx
+        .db()
+        .fetch_all(
+            "SELECT a.task_id, a.person_id FROM task_person_link a JOIN task t ON t.id = a.task_id \
+             WHERE t.entity_id = $1 ORDER BY a.person_id",
+            std::slice::from_ref(&entity),
+            None,
+        )
+        .await?;
+    let subscribed = ctx
+        .db()
+        .fetch_all(
+            "SELECT s.task_id FROM subscription s JOIN task t ON t.id = s.task_id WHERE t.entity_id = $1 AND s.person_id = $2",
+            &[entity, ctx.identity.person.id.into()],
+            None,
+        )
+        .await?;
+    let mut keys = vec![
+        "id",
+        "due_date",
+        "done_date",
+        "duration",
+        "entity_id",
+        "estimation",
+        "end_date",
+        "last_comment_date",
+        "last_preview_file_id",
+        "priority",
+        "real_start_date",
+        "retake_count",
+        "start_date",
+        "difficulty",
+        "task_status_id",
+        "task_type_id",
+        "data",
+    ];
+    if kind == Kind::Shot {
+        keys.extend(["nb_assets_ready", "nb_drawings"]);
+    }
+    Ok(tasks
+        .into_iter()
+        .map(|task| {
+            let mut out: Map<String, Json> = keys
+                .iter()
+                .map(|k| (k.to_string(), task[*k].clone()))
+                .collect();
+            let people: Vec<Json> = assignees
+                .iter()
+                .filter(|a| a["task_id"] == task["id"])
+                .map(|a| a["person_id"].clone())
+                .collect();
+            out.insert("assignees".into(), json!(people));
+            out.insert(
+                "is_subscribed".into(),
+                json!(subscribed.iter().any(|s| s["task_id"] == task["id"])),
+            );
+            Json::Object(out)
+        })
+        .collect())
+}
+
+async fn relations(ctx: &Ctx<'_>, row: &mut Row) -> ApiResult<()> {
+    let id = json_uuid(&row["id"])?;
+    for (key, sql) in [
+        ("entities_out", "SELECT entity_out_id AS item FROM entity_link WHERE entity_in_id = $1 ORDER BY entity_out_id"),
+        ("entity_concept_links", "SELECT entity_out_id AS item FROM entity_concept_link WHERE entity_in_id = $1 ORDER BY entity_out_id"),
+        ("instance_casting", "SELECT asset_instance_id AS item FROM asset_instance_link WHERE entity_id = $1 ORDER BY asset_instance_id"),
+        ("entities_in", "SELECT entity_in_id AS item FROM entity_link WHERE entity_out_id = $1 ORDER BY entity_in_id"),
+    ] {
+        let items = ctx.db().fetch_all(sql, std::slice::from_ref(&id), None).await?;
+        row.insert(key.into(), json!(items.into_iter().map(|i| i["item"].clone()).collect::<Vec<_>>()));
+    }
+    Ok(())
+}
+
+async fn name_of(ctx: &Ctx<'_>, table: &str, id: &Json) -> ApiResult<Json> {
+    if id.is_null() {
+        return Ok(Json::Null);
+    }
+    Ok(ctx
+        .db()
+        .fetch_optional(
+            &format!("SELECT name FROM {table} WHERE id = $1"),
+            &[json_uuid(id)?],
+            None,
+        )
+        .await?
+        .map_or(Json::Null, |r| r["name"].clone()))
+}
+
+async fn preview_status(ctx: &Ctx<'_>, preview: &Json) -> ApiResult<Json> {
+    if preview.is_null() {
+        return Ok(Json::Null);
+    }
+    Ok(ctx
+        .db()
+        .fetch_optional(
+            "SELECT status FROM preview_file WHERE id = $1",
+            &[json_uuid(preview)?],
+            None,
+        )
+        .await?
+        .map_or(Json::Null, |r| r["status"].clone()))
+}
+
+async fn parent_of(ctx: &Ctx<'_>, id: &Json) -> ApiResult<Json> {
+    if id.is_null() {
+        return Ok(Json::Null);
+    }
+    Ok(ctx
+        .db()
+        .fetch_optional(
+            "SELECT parent_id FROM entity WHERE id = $1",
+            &[json_uuid(id)?],
+            None,
+        )
+        .await?
+        .map_or(Json::Null, |r| r["parent_id"].clone()))
+}
+
+async fn get(
+    kind: Kind,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let mut row = load(&ctx, kind, &id).await?;
+    let role = team_role(&ctx, row.get("project_id")).await?;
+    if role == Role::Vendor && !scope::assigned_on_entity(&ctx, &row["id"]).await? {
+        return Err(ApiError::Forbidden);
+    }
+    if kind == Kind::Concept && role == Role::Client {
+        return Err(ApiError::Forbidden);
+    }
+    mask_for_vendor(&ctx, std::slice::from_mut(&mut row)).await?;
+    let project_name = name_of(&ctx, "project", &row["project_id"]).await?;
+    row.insert("type".into(), json!(kind.type_name()));
+    match kind {
+        Kind::Episode => {
+            row.insert("project_name".into(), project_name);
+        }
+        Kind::Sequence => {
+            row.insert("project_name".into(), project_name);
+            if !row["parent_id"].is_null() {
+                row.insert("episode_id".into(), row["parent_id"].clone());
+                row.insert(
+                    "episode_name".into(),
+                    name_of(&ctx, "entity", &row["parent_id"]).await?,
+                );
+            }
+        }
+        Kind::Scene | Kind::Shot => {
+            let sequence = row["parent_id"].clone();
+            let episode = parent_of(&ctx, &sequence).await?;
+            row.insert("project_name".into(), project_name);
+            row.insert("sequence_id".into(), sequence.clone());
+            row.insert(
+                "sequence_name".into(),
+                name_of(&ctx, "entity", &sequence).await?,
+            );
+            row.insert("episode_id".into(), episode.clone());
+            row.insert(
+                "episode_name".into(),
+                name_of(&ctx, "entity", &episode).await?,
+            );
+            if kind == Kind::Shot {
+                for key in ["fps", "frame_in", "frame_out"] {
+                    let value = row["data"].get(key).cloned().unwrap_or(Json::Null);
+                    row.insert(key.into(), value);
+                }
+                relations(&ctx, &mut row).await?;
+                row.insert(
+                    "tasks".into(),
+                    json!(tasks_of(&ctx, &row["id"], kind).await?),
+                );
+            }
+        }
+        Kind::Asset => {
+            relations(&ctx, &mut row).await?;
+            row.remove("source_id");
+            row.remove("nb_frames");
+            row.insert("project_name".into(), project_name);
+            row.insert("asset_type_id".into(), row["entity_type_id"].clone());
+            row.insert(
+                "asset_type_name".into(),
+                name_of(&ctx, "entity_type", &row["entity_type_id"]).await?,
+            );
+            let source = load(&ctx, kind, &id).await?["source_id"].clone();
+            row.insert("episode_id".into(), source);
+            let episodes = ctx
+                .db()
+                .fetch_all(
+                    "SELECT DISTINCT sq.parent_id FROM entity_link l JOIN entity sh ON sh.id = l.entity_in_id \
+                     JOIN entity sq ON sq.id = sh.parent_id WHERE l.entity_out_id = $1 AND sq.parent_id IS NOT NULL",
+                    &[json_uuid(&row["id"])?],
+                    None,
+                )
+                .await?;
+            row.insert(
+                "casting_episode_ids".into(),
+                json!(episodes
+                    .into_iter()
+                    .map(|e| e["parent_id"].clone())
+                    .collect::<Vec<_>>()),
+            );
+            row.insert(
+                "tasks".into(),
+                json!(tasks_of(&ctx, &row["id"], kind).await?),
+            );
+        }
+        Kind::Edit => {
+            let keep = [
+                "canceled",
+                "data",
+                "description",
+                "entity_type_id",
+                "id",
+                "name",
+                "parent_id",
+                "preview_file_id",
+                "project_id",
+                "source_id",
+                "nb_entities_out",
+                "type",
+            ];
+            row.retain(|key, _| keep.contains(&key.as_str()));
+            row.insert("project_name".into(), project_name);
+            row.insert("episode_id".into(), row["source_id"].clone());
+            row.insert(
+                "episode_name".into(),
+                name_of(&ctx, "entity", &row["source_id"]).await?,
+            );
+            row.insert(
+                "tasks".into(),
+                json!(tasks_of(&ctx, &row["id"], kind).await?),
+            );
+        }
+        Kind::Concept => {
+            relations(&ctx, &mut row).await?;
+            row.insert("project_name".into(), project_name);
+            for key in ["fps", "frame_in", "frame_out"] {
+                let value = row["data"].get(key).cloned().unwrap_or(Json::Null);
+                row.insert(key.into(), value);
+            }
+            row.insert(
+                "preview_file_status".into(),
+                preview_status(&ctx, &row["preview_file_id"]).await?,
+            );
+            row.insert(
+                "tasks".into(),
+                json!(tasks_of(&ctx, &row["id"], kind).await?),
+            );
+        }
+    }
+    Ok(HttpResponse::Ok().json(row))
+}
+
+/// What an entity's deletion removes with it: its tasks and everything on
+/// them, its links, versions, subscriptions, files; its children let go of it.
+async fn remove_entity(tx: &mut Tx, id: Value) -> ApiResult<()> {
+    remove_task_data(tx, "SELECT id FROM task WHERE entity_id = $1", id.clone()).await?;
+    for statement in [
+        "DELETE FROM task WHERE entity_id = $1",
+        "DELETE FROM entity_link WHERE entity_in_id = $1 OR entity_out_id = $1",
+        "DELETE FROM entity_concept_link WHERE entity_in_id = $1 OR entity_out_id = $1",
+        "DELETE FROM asset_instance_link WHERE entity_id = $1",
+        "DELETE FROM entity_version WHERE entity_id = $1",
+        "DELETE FROM subscription WHERE entity_id = $1",
+        "DELETE FROM schedule_item WHERE object_id = $1",
+        "UPDATE output_file SET temporal_entity_id = NULL WHERE temporal_entity_id = $1",
+        "DELETE FROM output_file WHERE entity_id = $1",
+        "DELETE FROM working_file WHERE entity_id = $1",
+        "UPDATE entity SET parent_id = NULL WHERE parent_id = $1",
+        "UPDATE entity SET source_id = NULL WHERE source_id = $1",
+        "DELETE FROM entity WHERE id = $1",
+    ] {
+        tx.execute(statement, std::slice::from_ref(&id)).await?;
+    }
+    Ok(())
+}
+
+/// The children a container's forced deletion takes with it.
+async fn children(tx: &mut Tx, kind: Kind, id: &Value) -> ApiResult<Vec<Value>> {
+    let sql = match kind {
+        Kind::Sequence => "SELECT id FROM entity WHERE parent_id = $1",
+        Kind::Episode => {
+            "SELECT id FROM entity WHERE parent_id IN (SELECT id FROM entity WHERE parent_id = $1) \
+             UNION SELECT id FROM entity WHERE parent_id = $1 UNION SELECT id FROM entity WHERE source_id = $1"
+        }
+        _ => return Ok(Vec::new()),
+    };
+    let rows = tx.fetch_all(sql, std::slice::from_ref(id), None).await?;
+    rows.iter().map(|r| json_uuid(&r["id"])).collect()
+}
+
+async fn delete(
+    kind: Kind,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let row = load(&ctx, kind, &id).await?;
+    let role = team_role(&ctx, row.get("project_id")).await?;
+    let creator = row["created_by"].as_str() == Some(identity.person.id.to_string().as_str());
+    if !matches!(role, Role::Admin | Role::Manager) && !creator {
+        return Err(ApiError::Forbidden);
+    }
+    let force = ctx
+        .param("force")
+        .is_some_and(|f| f.eq_ignore_ascii_case("true"));
+    let entity = json_uuid(&row["id"])?;
+    let project = scope::project_id(row.get("project_id"));
+    let key = format!("{}_id", kind.event_prefix());
+    let id_text = row["id"].as_str().unwrap_or_default().to_string();
+    let mut tx = state.db.begin().await?;
+    let has_tasks = tx
+        .fetch_optional(
+            "SELECT id FROM task WHERE entity_id = $1 LIMIT 1",
+            std::slice::from_ref(&entity),
+            None,
+        )
+        .await?
+        .is_some();
+    if kind.cancels_with_tasks() && has_tasks && !force {
+        // An entity with work on it is canceled, not lost.
+        tx.execute(
+            "UPDATE entity SET canceled = TRUE, updated_at = $1 WHERE id = $2",
+            &[now().into(), entity],
+        )
+        .await?;
+        Event::new(format!("{}:update", kind.event_prefix()), &key, &id_text)
+            .in_project(project)
+            .record(&mut tx, identity.person.id)
+            .await?;
+        tx.commit().await?;
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    if force {
+        for child in children(&mut tx, kind, &entity).await? {
+            remove_entity(&mut tx, child).await?;
+        }
+        remove_entity(&mut tx, entity).await?;
+    } else {
+        let deleted = tx
+            .execute("DELETE FROM entity WHERE id = $1", &[entity])
+            .await;
+        if let Err(error) = deleted {
+            return Err(match ApiError::from(error) {
+                ApiError::Body(..) => ApiError::Body(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": true, "message": format!("Some data are still linked to this {}.", kind.event_prefix())}),
+                ),
+                other => other,
+            });
+        }
+    }
+    Event::new(format!("{}:delete", kind.event_prefix()), &key, &id_text)
+        .in_project(project)
+        .record(&mut tx, identity.person.id)
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `PUT /data/shots/{id}`: managers edit a shot's name, description, frames,
+/// data (replaced), sequence and cancellation.
+async fn update_shot(
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let row = load(&ctx, Kind::Shot, &id).await?;
+    scope::require_manager(&ctx, row.get("project_id")).await?;
+    let data = match serde_json::from_slice::<Json>(&body) {
+        Ok(Json::Object(data)) => data,
+        _ => return Err(ApiError::bad_request("The data must be a JSON object.")),
+    };
+    let mut errors = Vec::new();
+    let mut values: Vec<(String, Value)> = Vec::new();
+    for (key, value) in &data {
+        let checked = match key.as_str() {
+            "name" => match value.as_str() {
+                Some(name) if !name.is_empty() => Ok(Value::Text(name.to_string())),
+                Some(_) => Err("String should have at least 1 character"),
+                None => Err("Input should be a valid string"),
+            },
+            "description" => match value {
+                Json::Null => Ok(Value::Null),
+                Json::String(text) => Ok(Value::Text(text.clone())),
+                _ => Err("Input should be a valid string"),
+            },
+            "nb_frames" => match value {
+                Json::Null => Ok(Value::Null),
+                Json::Number(n) if n.is_i64() => Ok(Value::Int(n.as_i64().unwrap_or(0))),
+                _ => Err("Input should be a valid integer"),
+            },
+            "data" => match value {
+                Json::Null | Json::Object(_) => Ok(Value::Json(value.clone())),
+                _ => Err("Input should be a valid dictionary"),
+            },
+            "parent_id" => Value::from_json(ColumnKind::Uuid, value)
+                .map_err(|_| "Input should be a valid UUID"),
+            "canceled" => value
+                .as_bool()
+                .map(Value::Bool)
+                .ok_or("Input should be a valid boolean"),
+            _ => continue,
+        };
+        match checked {
+            Ok(v) => values.push((key.clone(), v)),
+            Err(message) => errors.push((key.clone(), message.to_string())),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    values.push(("updated_at".into(), now().into()));
+    let assignments: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(n, (k, _))| format!("{k} = ${}", n + 1))
+        .collect();
+    let mut params: Vec<Value> = values.into_iter().map(|(_, v)| v).collect();
+    params.push(json_uuid(&row["id"])?);
+    let mut tx = state.db.begin().await?;
+    let mut updated = tx
+        .fetch_optional(
+            &format!(
+                "UPDATE entity SET {} WHERE id = ${} RETURNING *",
+                assignments.join(", "),
+                params.len()
+            ),
+            &params,
+            Some("entity"),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Event::new(
+        "shot:update",
+        "shot_id",
+        updated["id"].as_str().unwrap_or_default(),
+    )
+    .in_project(scope::project_id(updated.get("project_id")))
+    .record(&mut tx, identity.person.id)
+    .await?;
+    tx.commit().await?;
+    updated.insert("type".into(), json!(entities::entity_kind("Shot")));
+    Ok(HttpResponse::Ok().json(updated))
+}
