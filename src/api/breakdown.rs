@@ -4,6 +4,7 @@
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
+use crate::crud::id_of;
 use crate::crud::models::entities::{self, remove_task_data, ENTITIES};
 use crate::crud::scope::{self, team_projects, team_role};
 use crate::crud::{column_filters, where_clause, Condition, Ctx};
@@ -139,10 +140,6 @@ fn uuid_value(text: &str) -> ApiResult<Value> {
     Uuid::parse_str(text)
         .map(Value::Uuid)
         .map_err(|_| ApiError::bad_request(format!("Invalid UUID value: {text}")))
-}
-
-fn json_uuid(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
 }
 
 /// The project of an entity named in a list's parameters (a sequence, an episode).
@@ -385,7 +382,7 @@ async fn concept_links(ctx: &Ctx<'_>, rows: &[Row]) -> ApiResult<HashMap<String,
             .db()
             .fetch_all(
                 "SELECT entity_out_id FROM entity_concept_link WHERE entity_in_id = $1 ORDER BY entity_out_id",
-                &[json_uuid(&row["id"])?],
+                &[id_of(&row["id"])?],
                 None,
             )
             .await?;
@@ -418,7 +415,7 @@ async fn load(ctx: &Ctx<'_>, kind: Kind, id: &str) -> ApiResult<Row> {
 
 /// The entity's tasks as the breakdown pages show them.
 async fn tasks_of(ctx: &Ctx<'_>, entity: &Json, kind: Kind) -> ApiResult<Vec<Json>> {
-    let entity = json_uuid(entity)?;
+    let entity = id_of(entity)?;
     let tasks = ctx
         .db()
         .fetch_all(
@@ -489,7 +486,7 @@ async fn tasks_of(ctx: &Ctx<'_>, entity: &Json, kind: Kind) -> ApiResult<Vec<Jso
 }
 
 async fn relations(ctx: &Ctx<'_>, row: &mut Row) -> ApiResult<()> {
-    let id = json_uuid(&row["id"])?;
+    let id = id_of(&row["id"])?;
     for (key, sql) in [
         ("entities_out", "SELECT entity_out_id AS item FROM entity_link WHERE entity_in_id = $1 ORDER BY entity_out_id"),
         ("entity_concept_links", "SELECT entity_out_id AS item FROM entity_concept_link WHERE entity_in_id = $1 ORDER BY entity_out_id"),
@@ -510,7 +507,7 @@ async fn name_of(ctx: &Ctx<'_>, table: &str, id: &Json) -> ApiResult<Json> {
         .db()
         .fetch_optional(
             &format!("SELECT name FROM {table} WHERE id = $1"),
-            &[json_uuid(id)?],
+            &[id_of(id)?],
             None,
         )
         .await?
@@ -525,7 +522,7 @@ async fn preview_status(ctx: &Ctx<'_>, preview: &Json) -> ApiResult<Json> {
         .db()
         .fetch_optional(
             "SELECT status FROM preview_file WHERE id = $1",
-            &[json_uuid(preview)?],
+            &[id_of(preview)?],
             None,
         )
         .await?
@@ -540,7 +537,7 @@ async fn parent_of(ctx: &Ctx<'_>, id: &Json) -> ApiResult<Json> {
         .db()
         .fetch_optional(
             "SELECT parent_id FROM entity WHERE id = $1",
-            &[json_uuid(id)?],
+            &[id_of(id)?],
             None,
         )
         .await?
@@ -623,7 +620,7 @@ async fn get(
                 .fetch_all(
                     "SELECT DISTINCT sq.parent_id FROM entity_link l JOIN entity sh ON sh.id = l.entity_in_id \
                      JOIN entity sq ON sq.id = sh.parent_id WHERE l.entity_out_id = $1 AND sq.parent_id IS NOT NULL",
-                    &[json_uuid(&row["id"])?],
+                    &[id_of(&row["id"])?],
                     None,
                 )
                 .await?;
@@ -721,7 +718,7 @@ async fn children(tx: &mut Tx, kind: Kind, id: &Value) -> ApiResult<Vec<Value>> 
         _ => return Ok(Vec::new()),
     };
     let rows = tx.fetch_all(sql, std::slice::from_ref(id), None).await?;
-    rows.iter().map(|r| json_uuid(&r["id"])).collect()
+    rows.iter().map(|r| id_of(&r["id"])).collect()
 }
 
 async fn delete(
@@ -741,7 +738,7 @@ async fn delete(
     let force = ctx
         .param("force")
         .is_some_and(|f| f.eq_ignore_ascii_case("true"));
-    let entity = json_uuid(&row["id"])?;
+    let entity = id_of(&row["id"])?;
     let project = scope::project_id(row.get("project_id"));
     let key = format!("{}_id", kind.event_prefix());
     let id_text = row["id"].as_str().unwrap_or_default().to_string();
@@ -857,7 +854,7 @@ async fn update_shot(
         .map(|(n, (k, _))| format!("{k} = ${}", n + 1))
         .collect();
     let mut params: Vec<Value> = values.into_iter().map(|(_, v)| v).collect();
-    params.push(json_uuid(&row["id"])?);
+    params.push(id_of(&row["id"])?);
     let mut tx = state.db.begin().await?;
     let mut updated = tx
         .fetch_optional(

@@ -208,6 +208,12 @@ impl Model {
     }
 }
 
+/// An id from a row or a request as a query value (`null` stays null); a
+/// value that is not a UUID names nothing, so it is not found.
+pub fn id_of(json: &Json) -> ApiResult<Value> {
+    Value::from_json(ColumnKind::Uuid, json).map_err(|_| ApiError::NotFound)
+}
+
 pub fn project_of(row: &Row) -> Option<Uuid> {
     row.get("project_id")
         .and_then(Json::as_str)
@@ -218,9 +224,16 @@ pub fn project_of(row: &Row) -> Option<Uuid> {
 /// admin only, as in Zou.
 #[async_trait]
 pub trait Hooks {
+    /// Reference data every authenticated person reads (lists and reads by id).
+    fn readable_by_all(&self) -> bool {
+        false
+    }
+
     /// Who may list, and which rows they see (`None`: every row).
     async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
-        ctx.identity.require_admin()?;
+        if !self.readable_by_all() {
+            ctx.identity.require_admin()?;
+        }
         Ok(None)
     }
 
@@ -259,7 +272,11 @@ pub trait Hooks {
     }
 
     async fn check_read(&self, ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
-        ctx.identity.require_admin()
+        if self.readable_by_all() {
+            Ok(())
+        } else {
+            ctx.identity.require_admin()
+        }
     }
 
     async fn check_create(&self, ctx: &Ctx<'_>, _data: &Map<String, Json>) -> ApiResult<()> {

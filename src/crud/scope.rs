@@ -80,17 +80,13 @@ pub async fn require_role(
     }
 }
 
-fn uuid_value(json: &Json) -> ApiResult<crate::db::Value> {
-    crate::db::Value::from_json(crate::db::ColumnKind::Uuid, json).map_err(|_| ApiError::NotFound)
-}
-
 /// A task with what access checks need: project, entity, task type, entity creator.
 pub async fn load_task(ctx: &Ctx<'_>, task: &Json) -> ApiResult<crate::db::Row> {
     ctx.db()
         .fetch_optional(
             "SELECT t.id, t.project_id, t.entity_id, t.task_type_id, e.created_by AS entity_creator \
              FROM task t JOIN entity e ON e.id = t.entity_id WHERE t.id = $1",
-            &[uuid_value(task)?],
+            &[super::id_of(task)?],
             None,
         )
         .await?
@@ -104,7 +100,7 @@ pub async fn assigned_on_entity(ctx: &Ctx<'_>, entity: &Json) -> ApiResult<bool>
         .fetch_optional(
             "SELECT t.id FROM task t JOIN task_person_link a ON a.task_id = t.id \
              WHERE t.entity_id = $1 AND a.person_id = $2 LIMIT 1",
-            &[uuid_value(entity)?, ctx.identity.person.id.into()],
+            &[super::id_of(entity)?, ctx.identity.person.id.into()],
             None,
         )
         .await?
@@ -117,7 +113,7 @@ pub async fn assigned_to(ctx: &Ctx<'_>, task: &Json) -> ApiResult<bool> {
         .db()
         .fetch_optional(
             "SELECT task_id FROM task_person_link WHERE task_id = $1 AND person_id = $2",
-            &[uuid_value(task)?, ctx.identity.person.id.into()],
+            &[super::id_of(task)?, ctx.identity.person.id.into()],
             None,
         )
         .await?
@@ -145,7 +141,7 @@ pub async fn supervises_task_type(ctx: &Ctx<'_>, task_type: &Json) -> ApiResult<
         .db()
         .fetch_optional(
             "SELECT department_id FROM task_type WHERE id = $1",
-            &[uuid_value(task_type)?],
+            &[super::id_of(task_type)?],
             None,
         )
         .await?

@@ -2,6 +2,7 @@
 //! daily loop goes through the task routes); reads and edits follow Zou's
 //! rules on who may see and touch whose comment.
 
+use crate::crud::id_of;
 use crate::crud::scope::{self, task_access, team_role};
 use crate::crud::{Ctx, Fixed, Hooks, Model, Relation};
 use crate::db::{ColumnKind, Row, Tx, Value};
@@ -10,15 +11,11 @@ use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 use tusk_actors::role::Role;
 
-fn uuid_of(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
-}
-
 pub(super) async fn load(ctx: &Ctx<'_>, comment: &Json) -> ApiResult<Row> {
     ctx.db()
         .fetch_optional(
             "SELECT * FROM comment WHERE id = $1",
-            &[uuid_of(comment)?],
+            &[id_of(comment)?],
             Some("comment"),
         )
         .await?
@@ -32,7 +29,7 @@ async fn author_role(ctx: &Ctx<'_>, comment: &Row, project: &Json) -> ApiResult<
         .fetch_optional(
             "SELECT p.role AS global_role, l.role AS project_role FROM person p \
              LEFT JOIN project_person_link l ON l.person_id = p.id AND l.project_id = $2 WHERE p.id = $1",
-            &[uuid_of(&comment["person_id"])?, uuid_of(project)?],
+            &[id_of(&comment["person_id"])?, id_of(project)?],
             None,
         )
         .await?
@@ -57,7 +54,7 @@ pub(super) async fn check_comment_access(ctx: &Ctx<'_>, comment: &Row) -> ApiRes
                 .db()
                 .fetch_optional(
                     "SELECT is_clients_isolated FROM project WHERE id = $1",
-                    &[uuid_of(&task["project_id"])?],
+                    &[id_of(&task["project_id"])?],
                     Some("project"),
                 )
                 .await?
@@ -187,7 +184,7 @@ impl Hooks for Comments {
             .db()
             .fetch_optional(
                 "SELECT id, first_name, last_name, has_avatar, role FROM person WHERE id = $1",
-                &[uuid_of(&row["person_id"])?],
+                &[id_of(&row["person_id"])?],
                 Some("person"),
             )
             .await?;
@@ -211,7 +208,7 @@ impl Hooks for Comments {
         row: &Row,
         _force: bool,
     ) -> ApiResult<()> {
-        let id = uuid_of(&row["id"])?;
+        let id = id_of(&row["id"])?;
         for statement in [
             "DELETE FROM notification WHERE comment_id = $1",
             "DELETE FROM news WHERE comment_id = $1",

@@ -1,6 +1,7 @@
 //! Entities (assets, shots, sequences, episodes, scenes, edits, concepts) and
 //! tasks, through the generic routes `/data/entities` and `/data/tasks`.
 
+use crate::crud::id_of;
 use crate::crud::scope::{self, in_open_team_projects, require_manager, team_role};
 use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, Relation, View};
 use crate::db::{ColumnKind, Row, Tx, Value};
@@ -9,10 +10,6 @@ use crate::events::Event;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 use tusk_actors::role::Role;
-
-fn uuid_of(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
-}
 
 fn is_me(ctx: &Ctx<'_>, person: &Json) -> bool {
     person.as_str() == Some(ctx.identity.person.id.to_string().as_str())
@@ -104,7 +101,7 @@ async fn supervisor_may_edit_data(
             "SELECT d.field_name, l.department_id FROM metadata_descriptor d \
              JOIN department_metadata_descriptor_link l ON l.metadata_descriptor_id = d.id \
              WHERE d.project_id = $1 AND d.entity_type = $2",
-            &[uuid_of(&row["project_id"])?, kind.into()],
+            &[id_of(&row["project_id"])?, kind.into()],
             None,
         )
         .await?;
@@ -229,7 +226,7 @@ impl Hooks for Entities {
             };
             let mut params = vec![
                 Value::from_json(ColumnKind::Text, &name).unwrap_or(Value::Null),
-                uuid_of(&row["project_id"])?,
+                id_of(&row["project_id"])?,
                 Value::from_json(ColumnKind::Uuid, &entity_type).unwrap_or(Value::Null),
             ];
             if !parent.is_null() {
@@ -272,7 +269,7 @@ impl Hooks for Entities {
         row: &Row,
         _force: bool,
     ) -> ApiResult<()> {
-        let id = uuid_of(&row["id"])?;
+        let id = id_of(&row["id"])?;
         for statement in [
             "DELETE FROM entity_link WHERE entity_in_id = $1 OR entity_out_id = $1",
             "DELETE FROM entity_concept_link WHERE entity_in_id = $1 OR entity_out_id = $1",
@@ -547,7 +544,7 @@ impl Hooks for Tasks {
                 .iter()
                 .filter_map(|a| a.as_str().map(str::to_string))
                 .collect();
-            let id = uuid_of(&row["id"])?;
+            let id = id_of(&row["id"])?;
             let current: Vec<String> = tx
                 .fetch_all(
                     "SELECT person_id FROM task_person_link WHERE task_id = $1",
@@ -586,7 +583,7 @@ impl Hooks for Tasks {
         row: &Row,
         force: bool,
     ) -> ApiResult<()> {
-        let id = uuid_of(&row["id"])?;
+        let id = id_of(&row["id"])?;
         let has_comments = tx
             .fetch_optional(
                 "SELECT id FROM comment WHERE object_id = $1 LIMIT 1",

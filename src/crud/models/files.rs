@@ -1,19 +1,16 @@
 //! Files a production makes: working files, output files, preview files and
 //! comment attachments. (These routes manage the records; uploads have their own.)
 
+use crate::crud::id_of;
 use crate::crud::scope::{
     self, require_manager, task_access, task_action_access, team_projects, team_role,
 };
 use crate::crud::{Condition, Ctx, Embed, Fixed, Hooks, Model, Relation};
-use crate::db::{ColumnKind, Row, Tx, Value};
+use crate::db::{Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 use tusk_actors::role::Role;
-
-fn uuid_of(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
-}
 
 fn refuse_vendors(ctx: &Ctx<'_>) -> ApiResult<()> {
     if ctx.identity.person.role == Role::Vendor {
@@ -107,7 +104,7 @@ impl Hooks for WorkingFiles {
     ) -> ApiResult<()> {
         tx.execute(
             "UPDATE output_file SET source_file_id = NULL WHERE source_file_id = $1",
-            &[uuid_of(&row["id"])?],
+            &[id_of(&row["id"])?],
         )
         .await?;
         Ok(())
@@ -141,7 +138,7 @@ impl Hooks for OutputFiles {
             .db()
             .fetch_optional(
                 "SELECT project_id FROM entity WHERE id = $1",
-                &[uuid_of(&row["entity_id"])?],
+                &[id_of(&row["entity_id"])?],
                 None,
             )
             .await?
@@ -172,7 +169,7 @@ impl Hooks for OutputFiles {
             .db()
             .fetch_optional(
                 "SELECT project_id FROM entity WHERE id = $1",
-                &[uuid_of(entity)?],
+                &[id_of(entity)?],
                 None,
             )
             .await?
@@ -327,11 +324,11 @@ impl Hooks for PreviewFiles {
         if row["position"].as_i64() != Some(1) || row["revision"].as_i64() == Some(revision) {
             return Ok(());
         }
-        let task = uuid_of(&row["task_id"])?;
+        let task = id_of(&row["task_id"])?;
         let taken = tx
             .fetch_optional(
                 "SELECT id FROM preview_file WHERE task_id = $1 AND revision = $2 AND position = 1 AND id <> $3",
-                &[task.clone(), Value::Int(revision), uuid_of(&row["id"])?],
+                &[task.clone(), Value::Int(revision), id_of(&row["id"])?],
                 None,
             )
             .await?;
@@ -346,7 +343,7 @@ impl Hooks for PreviewFiles {
         }
         tx.execute(
             "UPDATE preview_file SET revision = $1 WHERE task_id = $2 AND revision = $3 AND id <> $4",
-            &[Value::Int(revision), task, Value::Int(row["revision"].as_i64().unwrap_or(0)), uuid_of(&row["id"])?],
+            &[Value::Int(revision), task, Value::Int(row["revision"].as_i64().unwrap_or(0)), id_of(&row["id"])?],
         )
         .await?;
         Ok(())
@@ -361,7 +358,7 @@ impl Hooks for PreviewFiles {
         row: &Row,
         _force: bool,
     ) -> ApiResult<()> {
-        let id = uuid_of(&row["id"])?;
+        let id = id_of(&row["id"])?;
         for statement in [
             "UPDATE entity SET preview_file_id = NULL WHERE preview_file_id = $1",
             "UPDATE news SET preview_file_id = NULL WHERE preview_file_id = $1",

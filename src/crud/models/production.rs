@@ -1,5 +1,6 @@
 //! Production planning and bookkeeping models, scoped to a project.
 
+use crate::crud::id_of;
 use crate::crud::scope::{self, require_manager, team_role};
 use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, Relation};
 use crate::db::{ColumnKind, Row, Tx, Value};
@@ -7,10 +8,6 @@ use crate::error::{ApiError, ApiResult};
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 use tusk_actors::role::Role;
-
-fn uuid_of(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
-}
 
 fn not_vendor_or_client(role: Role) -> bool {
     !matches!(role, Role::Vendor | Role::Client)
@@ -68,7 +65,7 @@ impl Hooks for ScheduleItems {
         let mut conditions = Vec::new();
         for column in ["project_id", "task_type_id", "object_id"] {
             conditions.push(match data.get(column).filter(|v| !v.is_null()) {
-                Some(value) => Condition::new(format!("{column} = ?"), vec![uuid_of(value)?]),
+                Some(value) => Condition::new(format!("{column} = ?"), vec![id_of(value)?]),
                 None => Condition::new(format!("{column} IS NULL"), vec![]),
             });
         }
@@ -180,7 +177,7 @@ impl Hooks for ScheduleVersions {
         row: &Row,
         _force: bool,
     ) -> ApiResult<()> {
-        let id = uuid_of(&row["id"])?;
+        let id = id_of(&row["id"])?;
         tx.execute(
             "UPDATE production_schedule_version SET production_schedule_from = NULL \
              WHERE production_schedule_from = $1",
@@ -222,7 +219,7 @@ async fn project_of_task(ctx: &Ctx<'_>, task: &Json) -> ApiResult<Json> {
         .db()
         .fetch_optional(
             "SELECT project_id FROM task WHERE id = $1",
-            &[uuid_of(task)?],
+            &[id_of(task)?],
             None,
         )
         .await?
@@ -237,7 +234,7 @@ impl Hooks for ScheduleVersionTaskLinks {
             Condition::new(
                 "production_schedule_version_id IN \
                  (SELECT id FROM production_schedule_version WHERE project_id = ?)",
-                vec![uuid_of(&project).unwrap_or(Value::Null)],
+                vec![id_of(&project).unwrap_or(Value::Null)],
             )
         }))
     }
@@ -257,7 +254,7 @@ impl Hooks for ScheduleVersionTaskLinks {
             .db()
             .fetch_optional(
                 "SELECT project_id FROM production_schedule_version WHERE id = $1",
-                &[uuid_of(&data["production_schedule_version_id"])?],
+                &[id_of(&data["production_schedule_version_id"])?],
                 None,
             )
             .await?
@@ -470,7 +467,7 @@ async fn check_asset_access(ctx: &Ctx<'_>, asset: &Json) -> ApiResult<()> {
     if ctx.identity.is_admin() {
         return Ok(());
     }
-    let asset_id = uuid_of(asset)?;
+    let asset_id = id_of(asset)?;
     let project = ctx
         .db()
         .fetch_optional(
@@ -539,7 +536,7 @@ async fn refresh_task_duration(ctx: &Ctx<'_>, tx: &mut Tx, task: &Json) -> ApiRe
     if task.is_null() {
         return Ok(());
     }
-    let task_id = uuid_of(task)?;
+    let task_id = id_of(task)?;
     let updated = tx
         .fetch_optional(
             "UPDATE task SET duration = (SELECT COALESCE(SUM(duration), 0) FROM time_spent WHERE task_id = $1), \
@@ -586,7 +583,7 @@ impl Hooks for TimeSpents {
             .fetch_optional(
                 "SELECT t.project_id FROM task t JOIN task_person_link a ON a.task_id = t.id \
                  WHERE t.id = $1 AND a.person_id = $2",
-                &[uuid_of(&row["task_id"])?, uuid_of(&row["person_id"])?],
+                &[id_of(&row["task_id"])?, id_of(&row["person_id"])?],
                 None,
             )
             .await?
@@ -774,7 +771,7 @@ impl Hooks for Playlists {
         row: &Row,
         _force: bool,
     ) -> ApiResult<()> {
-        let id = uuid_of(&row["id"])?;
+        let id = id_of(&row["id"])?;
         for table in ["notification", "build_job", "playlist_share_link"] {
             tx.execute(
                 &format!("DELETE FROM {table} WHERE playlist_id = $1"),

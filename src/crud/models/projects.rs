@@ -1,6 +1,7 @@
 //! Projects: admins create them, their managers run them, their team reads
 //! them; a closed project can be deleted, with everything in it on `force`.
 
+use crate::crud::id_of;
 use crate::crud::scope::{self, require_manager, team_projects, team_role};
 use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, Relation};
 use crate::db::{now, ColumnKind, Row, Tx, Value};
@@ -33,10 +34,6 @@ const PRODUCTION_STYLES: [&str; 15] = [
 /// The highest bitrate a preview movie may be encoded at (Mbit/s), as Zou's config.
 const MAX_BITRATE: i64 = 28;
 const DEFAULT_LOW_BITRATE: i64 = 6;
-
-fn uuid_of(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
-}
 
 /// `1920x1080` or `x1080`.
 fn is_resolution(text: &str) -> bool {
@@ -131,7 +128,7 @@ async fn first_episode(tx: &mut Tx, project: &Row) -> ApiResult<Option<Json>> {
         .fetch_all(
             "SELECT e.id, e.status FROM entity e JOIN entity_type t ON t.id = e.entity_type_id \
              WHERE e.project_id = $1 AND t.name = 'Episode' ORDER BY e.name",
-            &[uuid_of(&project["id"])?],
+            &[id_of(&project["id"])?],
             None,
         )
         .await?;
@@ -160,7 +157,7 @@ async fn ensure_first_episode(
         .await?
         .ok_or_else(|| ApiError::internal("the Episode entity type is missing"))?;
     let stamp = now();
-    let project_id = uuid_of(&project["id"])?;
+    let project_id = id_of(&project["id"])?;
     let episode = tx
         .insert(
             "entity",
@@ -168,7 +165,7 @@ async fn ensure_first_episode(
                 ("id", Uuid::now_v7().into()),
                 ("name", "E01".into()),
                 ("project_id", project_id.clone()),
-                ("entity_type_id", uuid_of(&episode_type["id"])?),
+                ("entity_type_id", id_of(&episode_type["id"])?),
                 ("canceled", false.into()),
                 ("nb_entities_out", Value::Int(0)),
                 ("is_casting_standby", false.into()),
@@ -210,7 +207,7 @@ fn descriptor_visible(role: Role, descriptor: &Row, my_departments: &[String]) -
 /// What Kitsu reads with a project: its descriptors, task type and status
 /// settings, its status name and (TV shows) its first episode.
 async fn project_settings(ctx: &Ctx<'_>, row: &mut Row, role: Role) -> ApiResult<()> {
-    let id = uuid_of(&row["id"])?;
+    let id = id_of(&row["id"])?;
     let db = ctx.db();
     let mut descriptors = db
         .fetch_all(
@@ -452,7 +449,7 @@ impl Hooks for Projects {
         row: &Row,
         force: bool,
     ) -> ApiResult<()> {
-        let id = uuid_of(&row["id"])?;
+        let id = id_of(&row["id"])?;
         let preview_accounts = tx
             .fetch_all(
                 "SELECT id FROM person WHERE preview_project_id = $1",
@@ -461,7 +458,7 @@ impl Hooks for Projects {
             )
             .await?;
         for account in preview_accounts {
-            let account = uuid_of(&account["id"])?;
+            let account = id_of(&account["id"])?;
             crate::persons::remove_traces(tx, account.clone()).await?;
             tx.execute(
                 "DELETE FROM department_link WHERE person_id = $1",

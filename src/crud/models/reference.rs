@@ -12,12 +12,8 @@ pub struct Everyone;
 
 #[async_trait]
 impl Hooks for Everyone {
-    async fn list_scope(&self, _ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
-        Ok(None)
-    }
-
-    async fn check_read(&self, _ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
-        Ok(())
+    fn readable_by_all(&self) -> bool {
+        true
     }
 }
 
@@ -69,12 +65,8 @@ struct EntityTypes;
 
 #[async_trait]
 impl Hooks for EntityTypes {
-    async fn list_scope(&self, _ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
-        Ok(None)
-    }
-
-    async fn check_read(&self, _ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
-        Ok(())
+    fn readable_by_all(&self) -> bool {
+        true
     }
 
     async fn before_create(
@@ -152,12 +144,8 @@ async fn clear_other_defaults(
 
 #[async_trait]
 impl Hooks for TaskStatuses {
-    async fn list_scope(&self, _ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
-        Ok(None)
-    }
-
-    async fn check_read(&self, _ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
-        Ok(())
+    fn readable_by_all(&self) -> bool {
+        true
     }
 
     async fn before_create(
@@ -205,12 +193,8 @@ const SIMILAR_TASK_TYPE: &str = "A task type with similar name already exists";
 
 #[async_trait]
 impl Hooks for TaskTypes {
-    async fn list_scope(&self, _ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
-        Ok(None)
-    }
-
-    async fn check_read(&self, _ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
-        Ok(())
+    fn readable_by_all(&self) -> bool {
+        true
     }
 
     async fn before_create(
@@ -422,16 +406,12 @@ const CHAT_CREDENTIALS: [&str; 3] = [
 
 #[async_trait]
 impl Hooks for Organisations {
-    async fn list_scope(&self, _ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
-        Ok(None)
+    fn readable_by_all(&self) -> bool {
+        true
     }
 
     fn may_filter_on(&self, ctx: &Ctx<'_>, column: &str) -> bool {
         ctx.identity.is_admin() || !CHAT_CREDENTIALS.contains(&column)
-    }
-
-    async fn check_read(&self, _ctx: &Ctx<'_>, _row: &Row) -> ApiResult<()> {
-        Ok(())
     }
 
     async fn before_update(

@@ -1,7 +1,7 @@
 //! Studio-level models beyond reference data: plugins, preview backgrounds,
 //! saved searches, salary scales and days off.
 
-use super::reference::Everyone;
+use crate::crud::id_of;
 use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, View};
 use crate::db::{now, ColumnKind, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
@@ -40,10 +40,6 @@ pub static SEARCH_FILTER_GROUPS: Model = Model {
     )
 };
 
-fn uuid_of(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(ApiError::internal)
-}
-
 /// Preview backgrounds: unique names, one default.
 struct PreviewBackgrounds;
 
@@ -65,7 +61,7 @@ async fn keep_single_default(tx: &mut Tx, row: &Row) -> ApiResult<()> {
     if row["is_default"] == Json::Bool(true) {
         tx.execute(
             "UPDATE preview_background_file SET is_default = FALSE WHERE is_default = TRUE AND id <> $1",
-            &[uuid_of(&row["id"])?],
+            &[id_of(&row["id"])?],
         )
         .await?;
     }
@@ -74,12 +70,8 @@ async fn keep_single_default(tx: &mut Tx, row: &Row) -> ApiResult<()> {
 
 #[async_trait]
 impl Hooks for PreviewBackgrounds {
-    async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
-        Everyone.list_scope(ctx).await
-    }
-
-    async fn check_read(&self, ctx: &Ctx<'_>, row: &Row) -> ApiResult<()> {
-        Everyone.check_read(ctx, row).await
+    fn readable_by_all(&self) -> bool {
+        true
     }
 
     async fn before_create(
@@ -186,7 +178,7 @@ impl Hooks for SalaryScales {
                             "salary_scale",
                             &[
                                 ("id", Uuid::now_v7().into()),
-                                ("department_id", uuid_of(&department["id"])?),
+                                ("department_id", id_of(&department["id"])?),
                                 ("position", position.into()),
                                 ("seniority", seniority.into()),
                                 ("salary", Value::Int(0)),
@@ -278,7 +270,7 @@ async fn clear_time_spent(tx: &mut Tx, row: &Row) -> ApiResult<()> {
     tx.execute(
         "DELETE FROM time_spent WHERE person_id = $1 AND date >= $2 AND date <= $3",
         &[
-            uuid_of(&row["person_id"])?,
+            id_of(&row["person_id"])?,
             Value::from_json(ColumnKind::Date, &row["date"]).map_err(ApiError::internal)?,
             Value::from_json(ColumnKind::Date, &row["end_date"]).map_err(ApiError::internal)?,
         ],
@@ -300,7 +292,7 @@ impl Hooks for DaysOff {
                 "SELECT mine.project_id FROM project_person_link mine \
                  JOIN project_person_link theirs ON theirs.project_id = mine.project_id \
                  WHERE mine.person_id = $1 AND theirs.person_id = $2 LIMIT 1",
-                &[ctx.identity.person.id.into(), uuid_of(&row["person_id"])?],
+                &[ctx.identity.person.id.into(), id_of(&row["person_id"])?],
                 None,
             )
             .await?

@@ -1,6 +1,7 @@
 //! Project templates: a production's settings, links and metadata
 //! descriptors, kept to start new projects from.
 
+use crate::crud::id_of;
 use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, Relation};
 use crate::db::{now, ColumnKind, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
@@ -166,14 +167,10 @@ pub static PROJECT_TEMPLATES: Model = Model {
     ..Model::new("project-templates", "project_template", "ProjectTemplate")
 };
 
-fn uuid_of(json: &Json) -> ApiResult<Value> {
-    Value::from_json(ColumnKind::Uuid, json).map_err(|_| ApiError::NotFound)
-}
-
 pub async fn load(tx: &mut Tx, template: &Json) -> ApiResult<Row> {
     tx.fetch_optional(
         "SELECT * FROM project_template WHERE id = $1",
-        &[uuid_of(template)?],
+        &[id_of(template)?],
         Some("project_template"),
     )
     .await?
@@ -204,7 +201,7 @@ pub async fn fill_project(
             data.insert(key.to_string(), template[key].clone());
         }
     }
-    let id = uuid_of(&template["id"])?;
+    let id = id_of(&template["id"])?;
     for relation in PROJECT_TEMPLATES.relations {
         let linked = tx
             .fetch_all(
@@ -233,7 +230,7 @@ pub async fn fill_project(
 
 /// Creates the template's metadata descriptors on the new project.
 pub async fn add_descriptors(tx: &mut Tx, template: &Row, project: &Json) -> ApiResult<()> {
-    let project = uuid_of(project)?;
+    let project = id_of(project)?;
     for descriptor in template["metadata_descriptors"]
         .as_array()
         .into_iter()
