@@ -23,7 +23,12 @@ pub struct AppState {
     /// A hash to verify against when a login names nobody, so that the answer
     /// takes as long as for a wrong password.
     pub dummy_hash: String,
+    /// The per-project actors and their cached breakdowns.
+    pub projects: crate::projects::ProjectRegistry,
 }
+
+/// How long a project nobody asks about keeps its cache.
+const PROJECT_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Largest request body read into memory (JSON and forms; uploads have their own limits).
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -52,7 +57,9 @@ impl Application {
 
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
+        let store = std::sync::Arc::new(crate::projects::DbStore { db: db.clone() });
         let state = web::Data::new(AppState {
+            projects: crate::projects::ProjectRegistry::new(store, PROJECT_IDLE),
             db,
             openapi: api::openapi().to_string(),
             dummy_hash: password::hash(&password::random_token(16), config.bcrypt_cost),

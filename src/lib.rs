@@ -11,6 +11,7 @@ pub mod events;
 pub mod organisation;
 pub mod permissions;
 pub mod persons;
+pub mod projects;
 
 pub use app::{Application, FirstAdmin};
 pub use config::Config;

@@ -15,6 +15,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value as Json};
 use std::collections::HashMap;
+use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 use uuid::Uuid;
 
@@ -30,7 +31,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn type_name(self) -> &'static str {
+    pub fn type_name(self) -> &'static str {
         match self {
             Kind::Asset => "Asset",
             Kind::Shot => "Shot",
@@ -42,7 +43,7 @@ impl Kind {
         }
     }
 
-    fn route(self) -> &'static str {
+    pub fn route(self) -> &'static str {
         match self {
             Kind::Asset => "assets",
             Kind::Shot => "shots",
@@ -763,6 +764,11 @@ async fn delete(
             .record(&mut tx, identity.person.id)
             .await?;
         tx.commit().await?;
+        let touched = Touched {
+            entities: vec![id_text],
+            ..Default::default()
+        };
+        refresh(&state, project, touched).await?;
         return Ok(HttpResponse::NoContent().finish());
     }
     if force {
@@ -789,7 +795,20 @@ async fn delete(
         .record(&mut tx, identity.person.id)
         .await?;
     tx.commit().await?;
+    refresh(&state, project, Touched::everything()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Tells the project's actor what a committed write changed.
+async fn refresh(state: &AppState, project: Option<Uuid>, touched: Touched) -> ApiResult<()> {
+    match project {
+        Some(project) => state
+            .projects
+            .refresh(&project.to_string(), touched)
+            .await
+            .map_err(ApiError::internal),
+        None => Ok(()),
+    }
 }
 
 /// `PUT /data/shots/{id}`: managers edit a shot's name, description, frames,
@@ -877,6 +896,16 @@ async fn update_shot(
     .record(&mut tx, identity.person.id)
     .await?;
     tx.commit().await?;
+    let touched = Touched {
+        entities: vec![updated["id"].as_str().unwrap_or_default().to_string()],
+        ..Default::default()
+    };
+    refresh(
+        &state,
+        scope::project_id(updated.get("project_id")),
+        touched,
+    )
+    .await?;
     updated.insert("type".into(), json!(entities::entity_kind("Shot")));
     Ok(HttpResponse::Ok().json(updated))
 }

@@ -6,6 +6,7 @@ mod auth;
 mod breakdown;
 mod index;
 mod project_links;
+mod with_tasks;
 
 use crate::error::{ApiError, ApiResult, BAD_REQUEST};
 use actix_web::http::Method;
@@ -49,6 +50,7 @@ pub fn table() -> Vec<Route> {
         project_links::routes(),
         asset_types::routes(),
         breakdown::routes(),
+        with_tasks::routes(),
     ]
     .into_iter()
     .flatten()

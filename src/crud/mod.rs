@@ -19,6 +19,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 use std::collections::HashMap;
+use tusk_actors::project::Touched;
 use uuid::Uuid;
 
 /// What a hook may look at: the application and the caller.
@@ -254,6 +255,11 @@ pub trait Hooks {
     /// The event name prefix for this row, when it depends on the row.
     fn event_prefix(&self, _row: &Row) -> Option<String> {
         None
+    }
+
+    /// The project whose cached breakdown this write changed, and the rows it changed.
+    async fn touched(&self, _ctx: &Ctx<'_>, _row: &Row) -> ApiResult<Option<(Uuid, Touched)>> {
+        Ok(None)
     }
 
     /// What a read by id adds beyond the row and its relations.
@@ -574,6 +580,19 @@ async fn attach_embeds(db: &Db, model: &Model, rows: &mut [Row]) -> ApiResult<()
                 .map_or(Json::Null, Json::Object);
             row.insert(embed.key.to_string(), embedded);
         }
+    }
+    Ok(())
+}
+
+/// Tells the project's actor what a committed write changed, and waits for
+/// it: whoever got the answer reads their own write from the cache.
+async fn refresh_cache(ctx: &Ctx<'_>, model: &Model, row: &Row) -> ApiResult<()> {
+    if let Some((project, touched)) = model.hooks.touched(ctx, row).await? {
+        ctx.state
+            .projects
+            .refresh(&project.to_string(), touched)
+            .await
+            .map_err(ApiError::internal)?;
     }
     Ok(())
 }
@@ -929,6 +948,7 @@ async fn create(
         .after_create(&ctx, &mut tx, &mut answer, &data)
         .await?;
     tx.commit().await?;
+    refresh_cache(&ctx, model, &answer).await?;
     attach_embeds(&state.db, model, std::slice::from_mut(&mut answer)).await?;
     Ok(HttpResponse::Created().json(answer))
 }
@@ -1035,6 +1055,7 @@ async fn update(
         .after_update(&ctx, &mut tx, &mut answer, &data)
         .await?;
     tx.commit().await?;
+    refresh_cache(&ctx, model, &answer).await?;
     attach_embeds(&state.db, model, std::slice::from_mut(&mut answer)).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
@@ -1080,5 +1101,6 @@ async fn delete(
         .record(&mut tx, identity.person.id)
         .await?;
     tx.commit().await?;
+    refresh_cache(&ctx, model, &row).await?;
     Ok(HttpResponse::NoContent().finish())
 }

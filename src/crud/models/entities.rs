@@ -3,12 +3,13 @@
 
 use crate::crud::id_of;
 use crate::crud::scope::{self, in_open_team_projects, require_manager, team_role};
-use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, Relation, View};
+use crate::crud::{project_of, Condition, Ctx, Fixed, Hooks, Model, Relation, View};
 use crate::db::{ColumnKind, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
+use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 
 fn is_me(ctx: &Ctx<'_>, person: &Json) -> bool {
@@ -127,6 +128,19 @@ fn nullable_id(value: Option<&Json>) -> Json {
 
 #[async_trait]
 impl Hooks for Entities {
+    async fn touched(&self, _ctx: &Ctx<'_>, row: &Row) -> ApiResult<Option<(uuid::Uuid, Touched)>> {
+        Ok(project_of(row).map(|project| {
+            let id = row["id"].as_str().unwrap_or_default().to_string();
+            (
+                project,
+                Touched {
+                    entities: vec![id],
+                    ..Default::default()
+                },
+            )
+        }))
+    }
+
     async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
         let Some(team) = in_open_team_projects(ctx, "project_id") else {
             return Ok(None);
@@ -384,6 +398,19 @@ fn required_id(data: &Map<String, Json>, key: &str) -> ApiResult<Value> {
 
 #[async_trait]
 impl Hooks for Tasks {
+    async fn touched(&self, _ctx: &Ctx<'_>, row: &Row) -> ApiResult<Option<(uuid::Uuid, Touched)>> {
+        Ok(project_of(row).map(|project| {
+            let id = row["id"].as_str().unwrap_or_default().to_string();
+            (
+                project,
+                Touched {
+                    tasks: vec![id],
+                    ..Default::default()
+                },
+            )
+        }))
+    }
+
     async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
         if ctx.identity.person.role == Role::Vendor {
             return Ok(Some(Condition::new(

@@ -10,6 +10,7 @@ use crate::db::{Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
+use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 
 fn refuse_vendors(ctx: &Ctx<'_>) -> ApiResult<()> {
@@ -226,6 +227,21 @@ const PREVIEW_STATUSES: [&str; 3] = ["processing", "ready", "broken"];
 
 #[async_trait]
 impl Hooks for PreviewFiles {
+    /// Tasks and entities point at their previews: read the project again.
+    async fn touched(&self, ctx: &Ctx<'_>, row: &Row) -> ApiResult<Option<(uuid::Uuid, Touched)>> {
+        let project = ctx
+            .db()
+            .fetch_optional(
+                "SELECT project_id FROM task WHERE id = $1",
+                &[id_of(&row["task_id"])?],
+                None,
+            )
+            .await?;
+        Ok(project
+            .and_then(|t| scope::project_id(t.get("project_id")))
+            .map(|p| (p, Touched::everything())))
+    }
+
     async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
         if ctx.identity.is_admin() {
             return Ok(None);

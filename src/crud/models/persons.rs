@@ -266,6 +266,22 @@ fn client_teammates(client: Uuid) -> Condition {
 
 #[async_trait]
 impl Hooks for Persons {
+    /// A person's departure (forced delete) changes the assignees of tasks
+    /// in any project: every cached project is read again on next use.
+    async fn touched(
+        &self,
+        ctx: &Ctx<'_>,
+        _row: &Row,
+    ) -> ApiResult<Option<(Uuid, tusk_actors::project::Touched)>> {
+        if ctx
+            .param("force")
+            .is_some_and(|f| f.eq_ignore_ascii_case("true"))
+        {
+            ctx.state.projects.forget_all();
+        }
+        Ok(None)
+    }
+
     async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
         let not_preview = Condition::new("preview_project_id IS NULL", vec![]);
         Ok(Some(match ctx.identity.person.role {

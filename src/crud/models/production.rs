@@ -7,6 +7,7 @@ use crate::db::{ColumnKind, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
+use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 
 fn not_vendor_or_client(role: Role) -> bool {
@@ -346,7 +347,37 @@ pub static BUDGET_ENTRIES: Model = Model {
     ..Model::new("budget-entries", "budget_entry", "BudgetEntry")
 };
 
+/// Casting links: the cached breakdown of the casting shot's project follows them.
+struct EntityLinks;
+
+#[async_trait]
+impl Hooks for EntityLinks {
+    async fn touched(&self, ctx: &Ctx<'_>, row: &Row) -> ApiResult<Option<(uuid::Uuid, Touched)>> {
+        let entity = ctx
+            .db()
+            .fetch_optional(
+                "SELECT project_id FROM entity WHERE id = $1",
+                &[id_of(&row["entity_in_id"])?],
+                None,
+            )
+            .await?;
+        Ok(entity
+            .and_then(|e| scope::project_id(e.get("project_id")))
+            .map(|project| {
+                let id = row["id"].as_str().unwrap_or_default().to_string();
+                (
+                    project,
+                    Touched {
+                        links: vec![id],
+                        ..Default::default()
+                    },
+                )
+            }))
+    }
+}
+
 pub static ENTITY_LINKS: Model = Model {
+    hooks: &EntityLinks,
     defaults: &[("nb_occurences", Fixed::Int(1)), ("label", Fixed::Text(""))],
     ..Model::new("entity-links", "entity_link", "EntityLink")
 };
@@ -556,6 +587,24 @@ async fn refresh_task_duration(ctx: &Ctx<'_>, tx: &mut Tx, task: &Json) -> ApiRe
 
 #[async_trait]
 impl Hooks for TimeSpents {
+    /// The task's duration changed with it.
+    async fn touched(&self, ctx: &Ctx<'_>, row: &Row) -> ApiResult<Option<(uuid::Uuid, Touched)>> {
+        if row["task_id"].is_null() {
+            return Ok(None);
+        }
+        let task = scope::load_task(ctx, &row["task_id"]).await?;
+        Ok(scope::project_id(task.get("project_id")).map(|project| {
+            let id = row["task_id"].as_str().unwrap_or_default().to_string();
+            (
+                project,
+                Touched {
+                    tasks: vec![id],
+                    ..Default::default()
+                },
+            )
+        }))
+    }
+
     async fn extra_filters(
         &self,
         _ctx: &Ctx<'_>,

@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
+use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 use uuid::Uuid;
 
@@ -307,6 +308,22 @@ async fn project_settings(ctx: &Ctx<'_>, row: &mut Row, role: Role) -> ApiResult
 
 #[async_trait]
 impl Hooks for Projects {
+    /// A deleted project's cache is emptied (its settings are not cached).
+    async fn touched(&self, ctx: &Ctx<'_>, row: &Row) -> ApiResult<Option<(Uuid, Touched)>> {
+        let still_there = ctx
+            .db()
+            .fetch_optional(
+                "SELECT id FROM project WHERE id = $1",
+                &[id_of(&row["id"])?],
+                None,
+            )
+            .await?
+            .is_some();
+        Ok(scope::project_id(row.get("id"))
+            .filter(|_| !still_there)
+            .map(|project| (project, Touched::everything())))
+    }
+
     async fn list_scope(&self, ctx: &Ctx<'_>) -> ApiResult<Option<Condition>> {
         if ctx.identity.is_admin() {
             return Ok(None);

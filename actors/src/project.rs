@@ -1,0 +1,370 @@
+//! One actor per open project, owning the project's cached breakdown
+//! (entities, tasks with their assignees, casting links) so the heavy views
+//! are answered from memory.
+//!
+//! Writes commit to the database first; the writer then tells the actor what
+//! it touched and waits for the acknowledgement before answering. The actor
+//! re-reads those rows (one at a time: it is the project's single state
+//! writer), so whatever order messages arrive in, the state converges to what
+//! is committed, and a client that got an answer reads its own write.
+
+use actix::prelude::*;
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// A row as stored, keyed by column name.
+pub type Row = Map<String, Value>;
+
+/// What a project's actor holds. Rows are keyed by their id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectState {
+    pub entities: BTreeMap<String, Row>,
+    /// Tasks, each with an `assignees` list of person ids.
+    pub tasks: BTreeMap<String, Row>,
+    /// Casting: `entity_link` rows (shot → asset), keyed by their id.
+    pub links: BTreeMap<String, Row>,
+}
+
+/// The rows a write changed, to be read again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Touched {
+    pub entities: Vec<String>,
+    pub tasks: Vec<String>,
+    pub links: Vec<String>,
+    /// A write that changed too much to list (a cascade): read the whole project again.
+    pub everything: bool,
+}
+
+impl Touched {
+    pub fn everything() -> Touched {
+        Touched {
+            everything: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.everything
+            && self.entities.is_empty()
+            && self.tasks.is_empty()
+            && self.links.is_empty()
+    }
+}
+
+/// The touched rows as they are now; `None` for a row that is gone.
+#[derive(Debug, Clone, Default)]
+pub struct Reloaded {
+    pub entities: Vec<(String, Option<Row>)>,
+    pub tasks: Vec<(String, Option<Row>)>,
+    pub links: Vec<(String, Option<Row>)>,
+}
+
+/// Where the actors read their projects from (the server's database).
+#[async_trait]
+pub trait ProjectStore: Send + Sync + 'static {
+    async fn load(&self, project: &str) -> Result<ProjectState, String>;
+    async fn reload(&self, project: &str, touched: &Touched) -> Result<Reloaded, String>;
+}
+
+fn apply(rows: &mut BTreeMap<String, Row>, changes: Vec<(String, Option<Row>)>) {
+    for (id, row) in changes {
+        match row {
+            Some(row) => {
+                rows.insert(id, row);
+            }
+            None => {
+                rows.remove(&id);
+            }
+        }
+    }
+}
+
+impl ProjectState {
+    fn apply(&mut self, reloaded: Reloaded) {
+        apply(&mut self.entities, reloaded.entities);
+        apply(&mut self.tasks, reloaded.tasks);
+        apply(&mut self.links, reloaded.links);
+    }
+}
+
+pub struct ProjectActor {
+    project: String,
+    store: Arc<dyn ProjectStore>,
+    /// Shared with readers: a write copies it only while a reader still holds the old one.
+    state: Arc<ProjectState>,
+    last_used: Instant,
+    idle_after: Duration,
+}
+
+impl Actor for ProjectActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let store = self.store.clone();
+        let project = self.project.clone();
+        // Nothing is answered before the state is loaded.
+        ctx.wait(
+            async move { store.load(&project).await }
+                .into_actor(self)
+                .map(|loaded, actor, ctx| match loaded {
+                    Ok(state) => actor.state = Arc::new(state),
+                    Err(_) => ctx.stop(),
+                }),
+        );
+        let check = (self.idle_after / 4).max(Duration::from_millis(50));
+        ctx.run_interval(check, |actor, ctx| {
+            if actor.last_used.elapsed() >= actor.idle_after {
+                ctx.stop();
+            }
+        });
+    }
+}
+
+/// The current state, to read from outside the actor.
+pub struct Snapshot;
+
+impl Message for Snapshot {
+    type Result = Arc<ProjectState>;
+}
+
+impl Handler<Snapshot> for ProjectActor {
+    type Result = MessageResult<Snapshot>;
+
+    fn handle(&mut self, _: Snapshot, _: &mut Context<Self>) -> Self::Result {
+        self.last_used = Instant::now();
+        MessageResult(self.state.clone())
+    }
+}
+
+/// Rows a committed write changed: read them again, then acknowledge.
+pub struct Refresh(pub Touched);
+
+impl Message for Refresh {
+    type Result = Result<(), String>;
+}
+
+impl Handler<Refresh> for ProjectActor {
+    type Result = AtomicResponse<Self, Result<(), String>>;
+
+    fn handle(&mut self, Refresh(touched): Refresh, _: &mut Context<Self>) -> Self::Result {
+        self.last_used = Instant::now();
+        let store = self.store.clone();
+        let project = self.project.clone();
+        // Atomic: no other message runs until the rows are applied.
+        AtomicResponse::new(Box::pin(
+            async move {
+                if touched.everything {
+                    store.load(&project).await.map(Err)
+                } else {
+                    store.reload(&project, &touched).await.map(Ok)
+                }
+            }
+            .into_actor(self)
+            .map(|reloaded, actor, _| {
+                match reloaded? {
+                    Ok(rows) => Arc::make_mut(&mut actor.state).apply(rows),
+                    Err(whole) => actor.state = Arc::new(whole),
+                }
+                Ok(())
+            }),
+        ))
+    }
+}
+
+/// Ends the actor: its state is dropped, the next use loads the project again.
+pub struct Stop;
+
+impl Message for Stop {
+    type Result = ();
+}
+
+impl Handler<Stop> for ProjectActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+/// Threads the project actors run on, one per core, shared by every registry.
+/// Each runs an actix system of its own, so they do not depend on how the
+/// HTTP server was started.
+fn arbiters() -> &'static Vec<ArbiterHandle> {
+    static ARBITERS: OnceLock<Vec<ArbiterHandle>> = OnceLock::new();
+    ARBITERS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        (0..cores)
+            .map(|index| {
+                let (sender, receiver) = std::sync::mpsc::channel();
+                std::thread::Builder::new()
+                    .name(format!("tusk-projects-{index}"))
+                    .spawn(move || {
+                        let system = System::new();
+                        // The receiver waits for this handle; it cannot be gone.
+                        let _ = sender.send(Arbiter::current());
+                        let _ = system.run();
+                    })
+                    .expect("a thread for project actors");
+                receiver.recv().expect("the project actor thread starts")
+            })
+            .collect()
+    })
+}
+
+/// Starts a project's actor on first use and hands out its address; an
+/// actor idle for `idle_after` stops and frees its state.
+pub struct ProjectRegistry {
+    store: Arc<dyn ProjectStore>,
+    actors: Mutex<HashMap<String, Addr<ProjectActor>>>,
+    next: std::sync::atomic::AtomicUsize,
+    idle_after: Duration,
+}
+
+impl ProjectRegistry {
+    pub fn new(store: Arc<dyn ProjectStore>, idle_after: Duration) -> ProjectRegistry {
+        ProjectRegistry {
+            store,
+            actors: Mutex::new(HashMap::new()),
+            next: Default::default(),
+            idle_after,
+        }
+    }
+
+    fn actor(&self, project: &str) -> Addr<ProjectActor> {
+        let mut actors = self
+            .actors
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(addr) = actors.get(project).filter(|addr| addr.connected()) {
+            return addr.clone();
+        }
+        let pool = arbiters();
+        let index = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % pool.len();
+        let actor = ProjectActor {
+            project: project.to_string(),
+            store: self.store.clone(),
+            state: Arc::default(),
+            last_used: Instant::now(),
+            idle_after: self.idle_after,
+        };
+        let addr = ProjectActor::start_in_arbiter(&pool[index], move |_| actor);
+        actors.insert(project.to_string(), addr.clone());
+        addr
+    }
+
+    /// Drops every cached project (after a write that touches many at once,
+    /// such as removing a person from every team).
+    pub fn forget_all(&self) {
+        let mut actors = self
+            .actors
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (_, addr) in actors.drain() {
+            addr.do_send(Stop);
+        }
+    }
+
+    /// How many project actors are running.
+    pub fn running(&self) -> usize {
+        let actors = self
+            .actors
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        actors.values().filter(|addr| addr.connected()).count()
+    }
+
+    /// The project's current state (loaded on first use).
+    pub async fn snapshot(&self, project: &str) -> Result<Arc<ProjectState>, String> {
+        // A stopped actor (idle, or failed to load) is started again once.
+        for _ in 0..2 {
+            match self.actor(project).send(Snapshot).await {
+                Ok(state) => return Ok(state),
+                Err(MailboxError::Closed) => continue,
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Err(format!("project {project} could not be loaded"))
+    }
+
+    /// Tells the project's actor what a committed write changed; returns once applied.
+    pub async fn refresh(&self, project: &str, touched: Touched) -> Result<(), String> {
+        if touched.is_empty() {
+            return Ok(());
+        }
+        for _ in 0..2 {
+            match self.actor(project).send(Refresh(touched.clone())).await {
+                Ok(result) => return result,
+                Err(MailboxError::Closed) => continue,
+                Err(error) => return Err(error.to_string()),
+            }
+        }
+        Err(format!("project {project} could not be loaded"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A store backed by a map, standing in for the database.
+    #[derive(Default)]
+    struct MemoryStore {
+        rows: Mutex<BTreeMap<String, Row>>,
+        loads: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait]
+    impl ProjectStore for MemoryStore {
+        async fn load(&self, _project: &str) -> Result<ProjectState, String> {
+            self.loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(ProjectState {
+                tasks: self.rows.lock().unwrap().clone(),
+                ..Default::default()
+            })
+        }
+
+        async fn reload(&self, _project: &str, touched: &Touched) -> Result<Reloaded, String> {
+            let rows = self.rows.lock().unwrap();
+            Ok(Reloaded {
+                tasks: touched
+                    .tasks
+                    .iter()
+                    .map(|id| (id.clone(), rows.get(id).cloned()))
+                    .collect(),
+                ..Default::default()
+            })
+        }
+    }
+
+    fn row(name: &str) -> Row {
+        json!({"name": name}).as_object().unwrap().clone()
+    }
+
+    #[actix_rt::test]
+    async fn state_follows_committed_writes_and_reloads_after_idling() {
+        let store = Arc::new(MemoryStore::default());
+        store.rows.lock().unwrap().insert("t1".into(), row("a"));
+        let registry = ProjectRegistry::new(store.clone(), Duration::from_millis(200));
+        assert_eq!(registry.snapshot("p").await.unwrap().tasks.len(), 1);
+
+        store.rows.lock().unwrap().insert("t2".into(), row("b"));
+        store.rows.lock().unwrap().remove("t1");
+        let touched = Touched {
+            tasks: vec!["t1".into(), "t2".into()],
+            ..Default::default()
+        };
+        registry.refresh("p", touched).await.unwrap();
+        let state = registry.snapshot("p").await.unwrap();
+        assert_eq!(state.tasks.keys().collect::<Vec<_>>(), ["t2"]);
+        assert_eq!(registry.running(), 1);
+
+        actix_rt::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(registry.running(), 0, "an idle project is let go");
+        assert_eq!(registry.snapshot("p").await.unwrap().tasks.len(), 1);
+        assert_eq!(store.loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+}

@@ -1,0 +1,431 @@
+//! The breakdown pages' views (`/data/shots/with-tasks`, `/data/assets/with-tasks`...):
+//! every entity of a kind with its tasks, built from the project actor's
+//! cached state rather than the database.
+
+use super::breakdown::Kind;
+use super::Route;
+use crate::app::AppState;
+use crate::auth::Identity;
+use crate::crud::scope::team_role;
+use crate::crud::Ctx;
+use crate::error::{ApiError, ApiResult};
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value as Json};
+use std::collections::{HashMap, HashSet};
+use tusk_actors::project::{ProjectState, Row};
+use tusk_actors::role::Role;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Vec<Route> {
+    [
+        Kind::Shot,
+        Kind::Asset,
+        Kind::Sequence,
+        Kind::Episode,
+        Kind::Scene,
+        Kind::Edit,
+    ]
+    .into_iter()
+    .map(|kind| {
+        Route::new(
+            Method::GET,
+            format!("/data/{}/with-tasks", kind.route()),
+            format!("Get {} and their tasks", kind.route()),
+            move |r| r.to(move |state, identity, req| with_tasks(kind, state, identity, req)),
+        )
+    })
+    .collect()
+}
+
+/// The task fields each kind's view shows.
+fn task_fields(kind: Kind) -> &'static [&'static str] {
+    const BASE: [&str; 17] = [
+        "id",
+        "due_date",
+        "done_date",
+        "duration",
+        "entity_id",
+        "estimation",
+        "end_date",
+        "last_comment_date",
+        "last_preview_file_id",
+        "priority",
+        "real_start_date",
+        "retake_count",
+        "start_date",
+        "difficulty",
+        "task_status_id",
+        "task_type_id",
+        "data",
+    ];
+    const SHOT: [&str; 19] = [
+        "id",
+        "due_date",
+        "done_date",
+        "duration",
+        "entity_id",
+        "estimation",
+        "end_date",
+        "last_comment_date",
+        "last_preview_file_id",
+        "priority",
+        "real_start_date",
+        "retake_count",
+        "start_date",
+        "difficulty",
+        "task_status_id",
+        "task_type_id",
+        "data",
+        "nb_assets_ready",
+        "nb_drawings",
+    ];
+    const EDIT: [&str; 16] = [
+        "id",
+        "due_date",
+        "duration",
+        "entity_id",
+        "estimation",
+        "end_date",
+        "last_comment_date",
+        "last_preview_file_id",
+        "priority",
+        "real_start_date",
+        "retake_count",
+        "start_date",
+        "task_status_id",
+        "task_type_id",
+        "data",
+        "nb_assets_ready",
+    ];
+    match kind {
+        Kind::Shot => &SHOT,
+        Kind::Edit => &EDIT,
+        _ => &BASE,
+    }
+}
+
+/// Who is looking, for the parts of the view that depend on it.
+pub struct Viewer {
+    /// Tasks the viewer follows (`is_subscribed`).
+    pub subscribed: HashSet<String>,
+    /// For vendors: only their tasks, and the entities holding them.
+    pub only_assigned_to: Option<String>,
+    /// Metadata the viewer may not see (a vendor, outside their departments).
+    pub hidden_fields: HashSet<String>,
+}
+
+/// Which entities to show: all of the kind, or those of one episode.
+pub struct Filter {
+    pub episode: Option<String>,
+}
+
+fn kind_of(entity: &Row) -> &str {
+    crate::crud::models::entities::entity_kind(entity["entity_type_name"].as_str().unwrap_or(""))
+}
+
+fn from_data(entity: &Row, key: &str) -> Json {
+    entity["data"].get(key).cloned().unwrap_or(Json::Null)
+}
+
+fn copy(entity: &Row, keys: &[&str]) -> Map<String, Json> {
+    keys.iter()
+        .map(|key| {
+            (
+                key.to_string(),
+                entity.get(*key).cloned().unwrap_or(Json::Null),
+            )
+        })
+        .collect()
+}
+
+/// Builds a kind's view from a project's state: rows sorted by name.
+pub fn build(
+    state: &ProjectState,
+    kind: Kind,
+    project_name: &Json,
+    filter: &Filter,
+    viewer: &Viewer,
+) -> Vec<Json> {
+    let mut tasks_by_entity: HashMap<&str, Vec<&Row>> = HashMap::new();
+    for task in state.tasks.values() {
+        let visible = match &viewer.only_assigned_to {
+            Some(person) => task["assignees"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|p| p.as_str() == Some(person))),
+            None => true,
+        };
+        if visible {
+            tasks_by_entity
+                .entry(task["entity_id"].as_str().unwrap_or_default())
+                .or_default()
+                .push(task);
+        }
+    }
+    let entity = |id: &Json| id.as_str().and_then(|id| state.entities.get(id));
+    let name_of = |id: &Json| entity(id).map_or(Json::Null, |e| e["name"].clone());
+    // Episodes an asset is cast in: through the shots casting it.
+    let mut casting_episodes: HashMap<&str, Vec<Json>> = HashMap::new();
+    if kind == Kind::Asset {
+        for link in state.links.values() {
+            let shot = entity(&link["entity_in_id"]);
+            let episode = shot
+                .and_then(|s| entity(&s["parent_id"]))
+                .map(|sq| sq["parent_id"].clone());
+            if let (Some(asset), Some(episode)) = (
+                link["entity_out_id"].as_str(),
+                episode.filter(|e| !e.is_null()),
+            ) {
+                let episodes = casting_episodes.entry(asset).or_default();
+                if !episodes.contains(&episode) {
+                    episodes.push(episode);
+                }
+            }
+        }
+    }
+    let fields = task_fields(kind);
+    let mut rows: Vec<(String, Json)> = Vec::new();
+    for row in state
+        .entities
+        .values()
+        .filter(|e| kind_of(e) == kind.type_name())
+    {
+        let id = row["id"].as_str().unwrap_or_default();
+        let tasks = tasks_by_entity.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        if viewer.only_assigned_to.is_some() && tasks.is_empty() {
+            continue;
+        }
+        let sequence = if matches!(kind, Kind::Shot | Kind::Scene) {
+            entity(&row["parent_id"])
+        } else {
+            None
+        };
+        let episode_id = match kind {
+            Kind::Shot | Kind::Scene => sequence.map_or(Json::Null, |s| s["parent_id"].clone()),
+            Kind::Sequence => row["parent_id"].clone(),
+            Kind::Episode => Json::Null,
+            _ => row["source_id"].clone(),
+        };
+        if let Some(wanted) = &filter.episode {
+            let cast_in = casting_episodes
+                .get(id)
+                .is_some_and(|e| e.iter().any(|e| e.as_str() == Some(wanted)));
+            let matches = match kind {
+                Kind::Episode => id == wanted,
+                _ => episode_id.as_str() == Some(wanted) || cast_in,
+            };
+            if !matches {
+                continue;
+            }
+        }
+        let mut out = match kind {
+            Kind::Shot => {
+                let mut out = copy(
+                    row,
+                    &[
+                        "canceled",
+                        "data",
+                        "description",
+                        "entity_type_id",
+                        "id",
+                        "is_casting_standby",
+                        "name",
+                        "nb_entities_out",
+                        "nb_frames",
+                        "parent_id",
+                        "preview_file_id",
+                        "project_id",
+                        "source_id",
+                    ],
+                );
+                out.insert("episode_name".into(), name_of(&episode_id));
+                out.insert("episode_id".into(), episode_id);
+                out.insert("sequence_id".into(), row["parent_id"].clone());
+                out.insert("sequence_name".into(), name_of(&row["parent_id"]));
+                out.insert("project_name".into(), project_name.clone());
+                for key in ["fps", "frame_in", "frame_out"] {
+                    out.insert(key.into(), from_data(row, key));
+                }
+                out.insert("type".into(), json!("Shot"));
+                out
+            }
+            Kind::Asset => {
+                let mut out = copy(
+                    row,
+                    &[
+                        "canceled",
+                        "data",
+                        "description",
+                        "id",
+                        "is_casting_standby",
+                        "is_shared",
+                        "name",
+                        "preview_file_id",
+                        "ready_for",
+                    ],
+                );
+                out.insert("asset_type_id".into(), row["entity_type_id"].clone());
+                out.insert("asset_type_name".into(), row["entity_type_name"].clone());
+                out.insert("episode_id".into(), episode_id);
+                out.insert(
+                    "casting_episode_ids".into(),
+                    json!(casting_episodes.get(id).cloned().unwrap_or_default()),
+                );
+                out
+            }
+            Kind::Edit => {
+                let mut out = copy(
+                    row,
+                    &[
+                        "canceled",
+                        "data",
+                        "description",
+                        "entity_type_id",
+                        "id",
+                        "name",
+                        "nb_entities_out",
+                        "parent_id",
+                        "preview_file_id",
+                        "project_id",
+                        "source_id",
+                    ],
+                );
+                out.insert("episode_name".into(), name_of(&episode_id));
+                out.insert("episode_id".into(), episode_id);
+                out.insert("project_name".into(), project_name.clone());
+                out.insert("type".into(), json!("Edit"));
+                out
+            }
+            _ => {
+                let mut out = copy(
+                    row,
+                    &[
+                        "canceled",
+                        "data",
+                        "description",
+                        "id",
+                        "name",
+                        "preview_file_id",
+                        "status",
+                    ],
+                );
+                out.insert("episode_id".into(), episode_id);
+                for key in ["fps", "frame_in", "frame_out"] {
+                    out.insert(key.into(), from_data(row, key));
+                }
+                out
+            }
+        };
+        if let Some(Json::Object(data)) = out.get_mut("data") {
+            data.retain(|field, _| !viewer.hidden_fields.contains(field));
+        }
+        let tasks: Vec<Json> = tasks
+            .iter()
+            .map(|task| {
+                let mut shown = copy(task, fields);
+                shown.insert("assignees".into(), task["assignees"].clone());
+                let task_id = task["id"].as_str().unwrap_or_default();
+                shown.insert(
+                    "is_subscribed".into(),
+                    json!(viewer.subscribed.contains(task_id)),
+                );
+                Json::Object(shown)
+            })
+            .collect();
+        out.insert("tasks".into(), Json::Array(tasks));
+        rows.push((
+            row["name"].as_str().unwrap_or_default().to_lowercase(),
+            Json::Object(out),
+        ));
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+async fn with_tasks(
+    kind: Kind,
+    state: web::Data<AppState>,
+    identity: Identity,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let projects: Vec<Uuid> = match ctx.param("project_id") {
+        Some(project) => {
+            let project = Uuid::parse_str(project)
+                .map_err(|_| ApiError::bad_request(format!("Invalid UUID value: {project}")))?;
+            team_role(&ctx, Some(&json!(project))).await?;
+            vec![project]
+        }
+        None if identity.is_admin() => state
+            .db
+            .fetch_all("SELECT id FROM project ORDER BY name", &[], None)
+            .await?
+            .iter()
+            .filter_map(|row| crate::crud::scope::project_id(row.get("id")))
+            .collect(),
+        None => return Err(ApiError::Forbidden),
+    };
+    let subscribed: HashSet<String> = state
+        .db
+        .fetch_all(
+            "SELECT task_id FROM subscription WHERE person_id = $1 AND task_id IS NOT NULL",
+            &[identity.person.id.into()],
+            None,
+        )
+        .await?
+        .into_iter()
+        .filter_map(|row| row["task_id"].as_str().map(str::to_string))
+        .collect();
+    let filter = Filter {
+        episode: ctx.param("episode_id").map(str::to_string),
+    };
+    let mut rows = Vec::new();
+    for project in projects {
+        let viewer = Viewer {
+            subscribed: subscribed.clone(),
+            only_assigned_to: (identity.person.role == Role::Vendor)
+                .then(|| identity.person.id.to_string()),
+            hidden_fields: hidden_fields(&ctx, project).await?,
+        };
+        let snapshot = state
+            .projects
+            .snapshot(&project.to_string())
+            .await
+            .map_err(ApiError::internal)?;
+        let name = state
+            .db
+            .fetch_optional(
+                "SELECT name FROM project WHERE id = $1",
+                &[project.into()],
+                None,
+            )
+            .await?
+            .map_or(Json::Null, |p| p["name"].clone());
+        rows.extend(build(&snapshot, kind, &name, &filter, &viewer));
+    }
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+/// The project's metadata a vendor may not see: descriptors restricted to
+/// departments that are not theirs.
+async fn hidden_fields(ctx: &Ctx<'_>, project: Uuid) -> ApiResult<HashSet<String>> {
+    if ctx.identity.person.role != Role::Vendor {
+        return Ok(HashSet::new());
+    }
+    let rows = ctx
+        .db()
+        .fetch_all(
+            "SELECT d.field_name FROM metadata_descriptor d WHERE d.project_id = $1 \
+             AND EXISTS (SELECT 1 FROM department_metadata_descriptor_link l WHERE l.metadata_descriptor_id = d.id) \
+             AND NOT EXISTS (SELECT 1 FROM department_metadata_descriptor_link l JOIN department_link mine \
+                             ON mine.department_id = l.department_id \
+                             WHERE l.metadata_descriptor_id = d.id AND mine.person_id = $2)",
+            &[project.into(), ctx.identity.person.id.into()],
+            None,
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| r["field_name"].as_str().map(str::to_string))
+        .collect())
+}
