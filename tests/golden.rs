@@ -90,6 +90,16 @@ struct Checker {
 }
 
 impl Checker {
+    fn check_named(&mut self, name: &str, actual: &Json) {
+        let Some(expected) = self.shapes.get(name).cloned() else {
+            self.failures.push(format!("no sample {name}"));
+            return;
+        };
+        let mut out = Vec::new();
+        differences(&expected, &shape(actual), "", &mut out);
+        self.failures.extend(out.into_iter().map(|d| format!("{name}: {d}")));
+    }
+
     fn check(&mut self, method: &str, route: &str, with_id: bool, actual: &Json) {
         let Some(expected) = sample(&self.shapes, method, route, with_id) else {
             self.failures
