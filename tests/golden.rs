@@ -97,7 +97,8 @@ impl Checker {
         };
         let mut out = Vec::new();
         differences(&expected, &shape(actual), "", &mut out);
-        self.failures.extend(out.into_iter().map(|d| format!("{name}: {d}")));
+        self.failures
+            .extend(out.into_iter().map(|d| format!("{name}: {d}")));
     }
 
     fn check(&mut self, method: &str, route: &str, with_id: bool, actual: &Json) {
