@@ -478,6 +478,24 @@ async fn breakdown_answers_have_zou_shapes() {
             c.check("GET", route, false, &list);
         }
     }
+    for route in [
+        "shots",
+        "assets",
+        "sequences",
+        "episodes",
+        "scenes",
+        "edits",
+    ] {
+        let (status, view) = app
+            .get(
+                &format!("/data/{route}/with-tasks?project_id={project}"),
+                &admin,
+            )
+            .await;
+        assert_eq!(status, 200, "{route}: {view}");
+        assert!(!view.as_array().unwrap().is_empty(), "{route}");
+        c.check_named(&format!("GET__data__{route}__with-tasks"), &view);
+    }
     let (_, updated) = app
         .put(
             &format!("/data/shots/{}", shot.as_str().unwrap()),
