@@ -6,6 +6,7 @@ mod auth;
 mod breakdown;
 mod index;
 mod project_links;
+mod project_settings;
 mod with_tasks;
 
 use crate::error::{ApiError, ApiResult, BAD_REQUEST};
@@ -51,6 +52,7 @@ pub fn table() -> Vec<Route> {
         asset_types::routes(),
         breakdown::routes(),
         with_tasks::routes(),
+        project_settings::routes(),
     ]
     .into_iter()
     .flatten()

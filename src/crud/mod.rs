@@ -597,6 +597,16 @@ async fn refresh_cache(ctx: &Ctx<'_>, model: &Model, row: &Row) -> ApiResult<()>
     Ok(())
 }
 
+/// Rows of a model as its lists show them (with relations when asked).
+pub async fn read_rows(
+    ctx: &Ctx<'_>,
+    model: &Model,
+    rows: Vec<Row>,
+    relations: bool,
+) -> ApiResult<Vec<Row>> {
+    serialize(ctx, model, rows, relations, View::List).await
+}
+
 /// The model's presentation, then the `type` every row carries.
 fn finish(ctx: &Ctx<'_>, model: &Model, row: Row, view: View) -> Row {
     let mut row = model.hooks.present(ctx, row, view);

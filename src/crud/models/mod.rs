@@ -6,7 +6,7 @@ pub mod entities;
 mod files;
 mod persons;
 mod production;
-mod projects;
+pub mod projects;
 mod reference;
 mod studio;
 mod templates;

@@ -207,7 +207,7 @@ fn descriptor_visible(role: Role, descriptor: &Row, my_departments: &[String]) -
 
 /// What Kitsu reads with a project: its descriptors, task type and status
 /// settings, its status name and (TV shows) its first episode.
-async fn project_settings(ctx: &Ctx<'_>, row: &mut Row, role: Role) -> ApiResult<()> {
+pub async fn project_settings(ctx: &Ctx<'_>, row: &mut Row, role: Role) -> ApiResult<()> {
     let id = id_of(&row["id"])?;
     let db = ctx.db();
     let mut descriptors = db
