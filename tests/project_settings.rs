@@ -262,3 +262,47 @@ async fn open_and_all_projects_differ_on_closed_ones() {
         .await;
     assert_eq!(milestone, (200, json!([])));
 }
+
+#[tokio::test]
+async fn a_batch_sets_task_types_statuses_and_asset_types_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project = app.create_project(&admin, "Film").await;
+    let layout = first_id(&app, &admin, "/data/task-types?name=Layout").await;
+    let animation = first_id(&app, &admin, "/data/task-types?name=Animation").await;
+    let wip = first_id(&app, &admin, "/data/task-status?short_name=wip").await;
+    let character = first_id(&app, &admin, "/data/entity-types?name=Character").await;
+    let url = format!("/data/projects/{project}/settings/batch");
+    let (status, answer) = app
+        .post(
+            &url,
+            &admin,
+            json!({"task_types": [{"task_type_id": layout, "priority": 1}, {"task_type_id": animation, "priority": 2},
+                                  {"task_type_id": uuid::Uuid::new_v4()}],
+                   "task_status_ids": [wip], "asset_type_ids": [character]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, read) = app.get(&format!("/data/projects/{project}"), &admin).await;
+    assert_eq!(read["task_types"].as_array().unwrap().len(), 2);
+    assert_eq!(read["task_types_priority"][animation.as_str().unwrap()], 2);
+    assert_eq!(read["task_statuses"], json!([wip]));
+    assert_eq!(read["asset_types"], json!([character]));
+    app.post(
+        &url,
+        &admin,
+        json!({"task_types": [{"task_type_id": animation}], "replace_task_types": true}),
+    )
+    .await;
+    let (_, read) = app.get(&format!("/data/projects/{project}"), &admin).await;
+    assert_eq!(read["task_types"], json!([animation]));
+    assert_eq!(
+        read["task_types_priority"][animation.as_str().unwrap()],
+        2,
+        "a missing priority keeps it"
+    );
+    let (status, _) = app
+        .post(&url, &admin, json!({"task_status_ids": ["nope"]}))
+        .await;
+    assert_eq!(status, 400);
+}

@@ -149,6 +149,12 @@ pub(super) fn routes() -> Vec<Route> {
             |r| r.to(remove_task_status),
         ),
         (
+            Method::POST,
+            format!("{p}/settings/batch"),
+            "Set several project settings at once",
+            |r| r.to(batch),
+        ),
+        (
             Method::GET,
             format!("{p}/milestones"),
             "Get the project's milestones",
@@ -1080,4 +1086,210 @@ async fn schedule_items(
         })
         .collect();
     Ok(HttpResponse::Ok().json(rows))
+}
+
+/// Ids in a batch list: each must be a UUID; rows that do not exist are skipped, as in Zou.
+async fn existing_ids(tx: &mut Tx, table: &str, ids: &[Json], field: &str) -> ApiResult<Vec<Uuid>> {
+    let mut found = Vec::new();
+    for (index, id) in ids.iter().enumerate() {
+        let id = id
+            .as_str()
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| {
+                ApiError::invalid_field(&format!("{field}.{index}"), "Input should be a valid UUID")
+            })?;
+        let exists = tx
+            .fetch_optional(
+                &format!("SELECT id FROM {table} WHERE id = $1"),
+                &[id.into()],
+                None,
+            )
+            .await?
+            .is_some();
+        if exists && !found.contains(&id) {
+            found.push(id);
+        }
+    }
+    Ok(found)
+}
+
+/// Several settings in one request, applied in one transaction: task types
+/// (with priorities and client visibility, optionally replacing the others),
+/// task statuses and asset types (added).
+async fn batch(
+    state: web::Data<AppState>,
+    identity: Identity,
+    p: web::Path<String>,
+    b: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let project = project(&state, &p).await?;
+    manager(&state, &identity, &project).await?;
+    let fields = body(&b)?;
+    let list = |key: &str| -> ApiResult<Vec<Json>> {
+        match fields.get(key) {
+            None | Some(Json::Null) => Ok(Vec::new()),
+            Some(Json::Array(items)) => Ok(items.clone()),
+            Some(_) => Err(ApiError::invalid_field(key, "Input should be a valid list")),
+        }
+    };
+    let task_types = list("task_types")?;
+    let replace = match fields.get("replace_task_types") {
+        None | Some(Json::Null) => false,
+        Some(Json::Bool(replace)) => *replace,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "replace_task_types",
+                "Input should be a valid boolean",
+            ))
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let mut kept: Vec<Uuid> = Vec::new();
+    for (index, entry) in task_types.iter().enumerate() {
+        let task_type = entry
+            .get("task_type_id")
+            .and_then(Json::as_str)
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    &format!("task_types.{index}.task_type_id"),
+                    "Input should be a valid UUID",
+                )
+            })?;
+        let entry = entry.as_object().cloned().unwrap_or_default();
+        let (hd, ld) = (
+            bitrate(&entry, "hd_bitrate_compression")?,
+            bitrate(&entry, "ld_bitrate_compression")?,
+        );
+        let exists = tx
+            .fetch_optional(
+                "SELECT id FROM task_type WHERE id = $1",
+                &[task_type.into()],
+                None,
+            )
+            .await?
+            .is_some();
+        if !exists {
+            continue;
+        }
+        kept.push(task_type);
+        let priority = entry
+            .get("priority")
+            .and_then(Json::as_i64)
+            .map_or(Value::Null, Value::Int);
+        let visible = entry.get("is_client_visible").and_then(Json::as_bool);
+        let link = tx
+            .fetch_optional(
+                "SELECT id FROM project_task_type_link WHERE project_id = $1 AND task_type_id = $2",
+                &[id_value(&project), task_type.into()],
+                None,
+            )
+            .await?;
+        match link {
+            None => {
+                let stamp = now();
+                let mut values: Vec<(&str, Value)> = vec![
+                    ("id", Uuid::now_v7().into()),
+                    ("project_id", id_value(&project)),
+                    ("task_type_id", task_type.into()),
+                    ("priority", priority),
+                    ("hd_bitrate_compression", hd),
+                    ("ld_bitrate_compression", ld),
+                    ("created_at", stamp.into()),
+                    ("updated_at", stamp.into()),
+                ];
+                if let Some(visible) = visible {
+                    values.push(("is_client_visible", visible.into()));
+                }
+                tx.insert("project_task_type_link", &values).await?;
+            }
+            Some(link) => {
+                let link = Value::from_json(crate::db::ColumnKind::Uuid, &link["id"])
+                    .map_err(ApiError::internal)?;
+                if priority != Value::Null {
+                    tx.execute(
+                        "UPDATE project_task_type_link SET priority = $1 WHERE id = $2",
+                        &[priority, link.clone()],
+                    )
+                    .await?;
+                }
+                if let Some(visible) = visible {
+                    tx.execute(
+                        "UPDATE project_task_type_link SET is_client_visible = $1 WHERE id = $2",
+                        &[visible.into(), link],
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    if replace {
+        let links = tx
+            .fetch_all(
+                "SELECT id, task_type_id FROM project_task_type_link WHERE project_id = $1",
+                &[id_value(&project)],
+                None,
+            )
+            .await?;
+        for link in links {
+            let task_type = link["task_type_id"]
+                .as_str()
+                .and_then(|id| Uuid::parse_str(id).ok());
+            if task_type.is_some_and(|t| !kept.contains(&t)) {
+                tx.execute(
+                    "DELETE FROM project_task_type_link WHERE id = $1",
+                    &[Value::from_json(crate::db::ColumnKind::Uuid, &link["id"])
+                        .map_err(ApiError::internal)?],
+                )
+                .await?;
+            }
+        }
+    }
+    for (key, table, link_table, column) in [
+        (
+            "task_status_ids",
+            "task_status",
+            "project_task_status_link",
+            "task_status_id",
+        ),
+        (
+            "asset_type_ids",
+            "entity_type",
+            "project_asset_type_link",
+            "asset_type_id",
+        ),
+    ] {
+        for id in existing_ids(&mut tx, table, &list(key)?, key).await? {
+            let linked = tx
+                .fetch_optional(
+                    &format!("SELECT project_id FROM {link_table} WHERE project_id = $1 AND {column} = $2"),
+                    &[id_value(&project), id.into()],
+                    None,
+                )
+                .await?
+                .is_some();
+            if !linked {
+                let mut values: Vec<(&str, Value)> =
+                    vec![("project_id", id_value(&project)), (column, id.into())];
+                if state
+                    .db
+                    .schema()
+                    .table(link_table)
+                    .is_some_and(|t| t.kind("id").is_some())
+                {
+                    let stamp = now();
+                    values.extend([
+                        ("id", Uuid::now_v7().into()),
+                        ("created_at", stamp.into()),
+                        ("updated_at", stamp.into()),
+                    ]);
+                }
+                tx.insert(link_table, &values).await?;
+            }
+        }
+    }
+    let answer = touch_project(&mut tx, &project).await?;
+    project_updated(&mut tx, &identity, &project).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(serialized(answer)))
 }
