@@ -4,6 +4,7 @@
 mod asset_types;
 mod auth;
 mod breakdown;
+mod casting;
 mod index;
 mod project_links;
 mod project_settings;
@@ -53,6 +54,7 @@ pub fn table() -> Vec<Route> {
         breakdown::routes(),
         with_tasks::routes(),
         project_settings::routes(),
+        casting::routes(),
     ]
     .into_iter()
     .flatten()
