@@ -55,12 +55,12 @@ impl Kind {
         }
     }
 
-    fn event_prefix(self) -> String {
+    pub fn event_prefix(self) -> String {
         self.type_name().to_lowercase()
     }
 
     /// Rows of this kind, by their entity type.
-    fn type_condition(self) -> Condition {
+    pub fn type_condition(self) -> Condition {
         match self {
             Kind::Asset => Condition::new(
                 "entity_type_id IN (SELECT id FROM entity_type WHERE name NOT IN \

@@ -4,6 +4,7 @@
 mod asset_types;
 mod auth;
 mod breakdown;
+mod breakdown_create;
 mod casting;
 mod index;
 mod project_links;
@@ -55,6 +56,7 @@ pub fn table() -> Vec<Route> {
         with_tasks::routes(),
         project_settings::routes(),
         casting::routes(),
+        breakdown_create::routes(),
     ]
     .into_iter()
     .flatten()
