@@ -9,6 +9,7 @@ mod casting;
 mod index;
 mod project_links;
 mod project_settings;
+mod sharing;
 mod with_tasks;
 
 use crate::error::{ApiError, ApiResult, BAD_REQUEST};
@@ -57,6 +58,7 @@ pub fn table() -> Vec<Route> {
         project_settings::routes(),
         casting::routes(),
         breakdown_create::routes(),
+        sharing::routes(),
     ]
     .into_iter()
     .flatten()
