@@ -274,3 +274,90 @@ async fn readiness_counts_assets_ready_for_each_task() {
     assert_eq!(view[0]["nb_entities_out"], 2, "the cached view follows");
     assert_eq!(view[0]["tasks"][0]["nb_assets_ready"], 1);
 }
+
+#[tokio::test]
+async fn assets_are_cast_in_many_entities_at_once() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let shot2 = make(&app, &s.admin, &s.project, "Shot", "SH020", &s.sequence).await;
+    let url = format!(
+        "/data/projects/{}/entities/casting/assets/{}",
+        s.project,
+        id(&s.bunny)
+    );
+    let (status, answer) = app
+        .put(
+            &url,
+            &s.admin,
+            json!({"entity_ids": [s.shot, shot2], "nb_occurences": 3, "label": "bg"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer[id(&shot2)][0]["nb_occurences"], 3);
+    assert_eq!(answer[id(&s.shot)][0]["label"], "bg");
+    let (_, label_kept) = app
+        .put(
+            &url,
+            &s.admin,
+            json!({"entity_ids": [s.shot], "nb_occurences": 1}),
+        )
+        .await;
+    assert_eq!(
+        label_kept[id(&s.shot)][0]["label"],
+        "bg",
+        "an absent label keeps the current one"
+    );
+    // Removing the asset from the episode removes it from its shots.
+    let (_, removed) = app
+        .put(
+            &url,
+            &s.admin,
+            json!({"entity_ids": [s.episode], "nb_occurences": 0}),
+        )
+        .await;
+    assert_eq!(removed[id(&s.episode)], json!([]));
+    let (_, casting) = app
+        .get(
+            &format!("/data/projects/{}/sequences/all/casting", s.project),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(casting, json!({}));
+    assert_eq!(
+        app.put(&url, &s.admin, json!({"entity_ids": []})).await.0,
+        400
+    );
+
+    let batch = format!("/data/projects/{}/entities/casting", s.project);
+    let (status, many) = app
+        .put(
+            &batch,
+            &s.admin,
+            json!({id(&s.shot): [{"asset_id": s.tree}], id(&shot2): [{"asset_id": s.bunny}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{many}");
+    assert_eq!(many[id(&shot2)][0]["asset_id"], s.bunny);
+    let (_, links) = app
+        .get(
+            &format!("/data/projects/{}/entity-links?page=1&limit=2", s.project),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(
+        links["total"], 4,
+        "two shots and the episode's two auto links"
+    );
+    assert_eq!(links["data"].as_array().unwrap().len(), 2);
+    let (_, episode_map) = app
+        .get(
+            &format!(
+                "/data/projects/{}/episodes/{}/sequences/all/casting",
+                s.project,
+                id(&s.episode)
+            ),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(episode_map.as_object().unwrap().len(), 2);
+}

@@ -51,6 +51,42 @@ pub(super) fn routes() -> Vec<Route> {
             |r| r.to(episodes_casting),
         ),
         Route::new(
+            Method::PUT,
+            format!("{p}/entities/casting"),
+            "Set the casting of several entities",
+            |r| r.to(put_many_castings),
+        ),
+        Route::new(
+            Method::PUT,
+            format!("{p}/entities/casting/assets/{{asset_id}}"),
+            "Cast one asset in several entities",
+            |r| r.to(cast_asset_in),
+        ),
+        Route::new(
+            Method::GET,
+            format!("{p}/episodes/{{episode_id}}/sequences/all/casting"),
+            "Get the casting of an episode's shots",
+            |r| r.to(episode_shots_casting),
+        ),
+        Route::new(
+            Method::GET,
+            format!("{p}/asset-types/{{asset_type_id}}/casting"),
+            "Get the casting of a type's assets",
+            |r| r.to(asset_type_casting),
+        ),
+        Route::new(
+            Method::GET,
+            format!("{p}/entity-links"),
+            "List the project's casting links",
+            |r| r.to(entity_links),
+        ),
+        Route::new(
+            Method::PUT,
+            "/data/assets/{asset_id}/casting",
+            "Set an asset's casting",
+            |r| r.to(put_asset_casting),
+        ),
+        Route::new(
             Method::DELETE,
             format!("{p}/entity-links/{{entity_link_id}}"),
             "Remove a casting link",
@@ -567,11 +603,7 @@ async fn put_casting(
     set_casting(&mut tx, identity.person.id, &target, &entries).await?;
     tx.commit().await?;
     refresh(&state, &path.0).await?;
-    let echoed: Vec<Json> = entries
-        .iter()
-        .map(|e| json!({"asset_id": e.asset, "nb_occurences": e.occurrences, "label": e.label}))
-        .collect();
-    Ok(HttpResponse::Ok().json(echoed))
+    Ok(HttpResponse::Ok().json(echo(&entries)))
 }
 
 /// Casting changes counts on entities and readiness on tasks: the project's cache reloads.
@@ -588,7 +620,7 @@ async fn refresh(state: &AppState, project: &str) -> ApiResult<()> {
 async fn casting_map(
     ctx: &Ctx<'_>,
     condition: &str,
-    key: Value,
+    params: Vec<Value>,
     with_sequence: bool,
 ) -> ApiResult<Map<String, Json>> {
     let rows = ctx
@@ -601,7 +633,7 @@ async fn casting_map(
                  JOIN entity a ON a.id = l.entity_out_id JOIN entity_type t ON t.id = a.entity_type_id \
                  WHERE a.canceled = FALSE AND {condition} ORDER BY sq.name, sh.name, t.name, a.name"
             ),
-            &[key],
+            &params,
             Some("entity"),
         )
         .await?;
@@ -637,7 +669,13 @@ async fn sequence_casting(
     if sequence["project_id"].as_str() != Some(path.0.as_str()) {
         return Err(ApiError::Forbidden);
     }
-    let map = casting_map(&ctx, "sh.parent_id = $1", id_of(&sequence["id"])?, true).await?;
+    let map = casting_map(
+        &ctx,
+        "sh.parent_id = $1",
+        vec![id_of(&sequence["id"])?],
+        true,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(map))
 }
 
@@ -653,7 +691,7 @@ async fn all_shots_casting(
     let map = casting_map(
         &ctx,
         "sh.project_id = $1 AND sh.parent_id IS NOT NULL",
-        project.into(),
+        vec![project.into()],
         true,
     )
     .await?;
@@ -669,7 +707,7 @@ async fn episodes_casting(
     let ctx = Ctx::new(&state, &identity, &req);
     readers(&ctx, &json!(*path)).await?;
     let project = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-    let map = casting_map(&ctx, "sh.project_id = $1", project.into(), false).await?;
+    let map = casting_map(&ctx, "sh.project_id = $1", vec![project.into()], false).await?;
     Ok(HttpResponse::Ok().json(map))
 }
 
@@ -819,4 +857,366 @@ async fn cast_in(
         .await?;
     let all: Vec<Json> = shots.into_iter().chain(assets).map(Json::Object).collect();
     Ok(HttpResponse::Ok().json(all))
+}
+
+/// Casts (or, with 0 occurrences, uncasts) one asset in several entities,
+/// keeping their other assets; answers each entity's casting.
+async fn cast_asset_in(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let body: Map<String, Json> = match serde_json::from_slice::<Json>(&body) {
+        Ok(Json::Object(body)) => body,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "",
+                "Input should be a valid dictionary",
+            ))
+        }
+    };
+    let ids: Vec<Uuid> = match body.get("entity_ids") {
+        Some(Json::Array(ids)) if !ids.is_empty() => ids
+            .iter()
+            .enumerate()
+            .map(|(n, id)| {
+                id.as_str()
+                    .and_then(|id| Uuid::parse_str(id).ok())
+                    .ok_or_else(|| {
+                        ApiError::invalid_field(
+                            &format!("entity_ids.{n}"),
+                            "Input should be a valid UUID",
+                        )
+                    })
+            })
+            .collect::<ApiResult<_>>()?,
+        Some(Json::Array(_)) => {
+            return Err(ApiError::invalid_field(
+                "entity_ids",
+                "List should have at least 1 item after validation, not 0",
+            ))
+        }
+        _ => return Err(ApiError::invalid_field("entity_ids", "Field required")),
+    };
+    let occurrences = match body.get("nb_occurences") {
+        None | Some(Json::Null) => None,
+        Some(n) => Some(n.as_i64().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::invalid_field(
+                "nb_occurences",
+                "Input should be greater than or equal to 0",
+            )
+        })?),
+    };
+    let label = match body.get("label") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(label)) if label.chars().count() <= 80 => Some(label.clone()),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "label",
+                "Input should be a valid string",
+            ))
+        }
+    };
+    let ctx = Ctx::new(&state, &identity, &req);
+    scope::require_manager(&ctx, Some(&json!(path.0))).await?;
+    let asset = entity(&state.db, &path.1).await?;
+    if !is_asset(&asset) {
+        return Err(ApiError::NotFound);
+    }
+    let asset_id =
+        Uuid::parse_str(asset["id"].as_str().unwrap_or_default()).map_err(ApiError::internal)?;
+    let mut targets = Vec::new();
+    for id in &ids {
+        targets.push(entity_in_project(&ctx, &path.0, &id.to_string()).await?);
+    }
+    let mut tx = state.db.begin().await?;
+    for target in &targets {
+        let existing = link_between(&mut tx, &target["id"], asset_id).await?;
+        if occurrences == Some(0) {
+            if existing.is_some() {
+                if target["type_name"] == "Episode" {
+                    remove_from_episode_shots(&mut tx, identity.person.id, target, asset_id)
+                        .await?;
+                }
+                tx.execute(
+                    "DELETE FROM entity_link WHERE entity_in_id = $1 AND entity_out_id = $2",
+                    &[id_of(&target["id"])?, asset_id.into()],
+                )
+                .await?;
+                announce(
+                    &mut tx,
+                    identity.person.id,
+                    target,
+                    &[],
+                    &[asset_id.to_string()],
+                )
+                .await?;
+            }
+            continue;
+        }
+        let entry = Entry {
+            asset: asset_id,
+            occurrences: occurrences
+                .or_else(|| existing.as_ref().and_then(|l| l["nb_occurences"].as_i64()))
+                .unwrap_or(1),
+            label: label
+                .clone()
+                .or_else(|| {
+                    existing
+                        .as_ref()
+                        .and_then(|l| l["label"].as_str().map(str::to_string))
+                })
+                .unwrap_or_default(),
+        };
+        cast(&mut tx, identity.person.id, target, &entry).await?;
+        if target["type_name"] == "Episode" {
+            event(
+                "asset:update",
+                "asset_id",
+                &json!(asset_id),
+                &target["project_id"],
+            )
+            .record(&mut tx, identity.person.id)
+            .await?;
+        }
+        let added = if existing.is_none() {
+            vec![asset_id.to_string()]
+        } else {
+            Vec::new()
+        };
+        announce(&mut tx, identity.person.id, target, &added, &[]).await?;
+    }
+    tx.commit().await?;
+    refresh(&state, &path.0).await?;
+    let mut answer = Map::new();
+    for target in &targets {
+        answer.insert(
+            target["id"].as_str().unwrap_or_default().to_string(),
+            Json::Array(casting_of(&state.db, &target["id"]).await?),
+        );
+    }
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Removing an asset from an episode removes it from the episode's shots.
+async fn remove_from_episode_shots(
+    tx: &mut Tx,
+    author: Uuid,
+    episode: &Row,
+    asset: Uuid,
+) -> ApiResult<()> {
+    let shots = tx
+        .fetch_all(
+            "SELECT sh.*, t.name AS type_name FROM entity_link l JOIN entity sh ON sh.id = l.entity_in_id \
+             JOIN entity_type t ON t.id = sh.entity_type_id JOIN entity sq ON sq.id = sh.parent_id \
+             WHERE sq.parent_id = $1 AND l.entity_out_id = $2",
+            &[id_of(&episode["id"])?, asset.into()],
+            Some("entity"),
+        )
+        .await?;
+    for shot in shots {
+        tx.execute(
+            "DELETE FROM entity_link WHERE entity_in_id = $1 AND entity_out_id = $2",
+            &[id_of(&shot["id"])?, asset.into()],
+        )
+        .await?;
+        announce(tx, author, &shot, &[], &[asset.to_string()]).await?;
+    }
+    Ok(())
+}
+
+/// `{entity_id: [entries]}`: every entity and entry is checked before any casting changes.
+async fn put_many_castings(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let refused = || {
+        ApiError::bad_request(
+            "Request body must be a JSON object mapping entity ids to casting arrays",
+        )
+    };
+    let body: Map<String, Json> = match serde_json::from_slice::<Json>(&body) {
+        Ok(Json::Object(body)) => body,
+        _ => return Err(refused()),
+    };
+    let ctx = Ctx::new(&state, &identity, &req);
+    scope::require_manager(&ctx, Some(&json!(*path))).await?;
+    let mut plan = Vec::new();
+    for (id, list) in &body {
+        if !list.is_array() {
+            return Err(refused());
+        }
+        let target = entity_in_project(&ctx, &path, id).await?;
+        plan.push((target, entries(list.to_string().as_bytes())?));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut answer = Map::new();
+    for (target, entries) in &plan {
+        set_casting(&mut tx, identity.person.id, target, entries).await?;
+        answer.insert(
+            target["id"].as_str().unwrap_or_default().to_string(),
+            json!(echo(entries)),
+        );
+    }
+    tx.commit().await?;
+    refresh(&state, &path).await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+fn echo(entries: &[Entry]) -> Vec<Json> {
+    entries
+        .iter()
+        .map(|e| json!({"asset_id": e.asset, "nb_occurences": e.occurrences, "label": e.label}))
+        .collect()
+}
+
+async fn put_asset_casting(
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let entries = entries(&body)?;
+    let asset = entity(&state.db, &id).await?;
+    if !is_asset(&asset) {
+        return Err(ApiError::NotFound);
+    }
+    let ctx = Ctx::new(&state, &identity, &req);
+    scope::require_manager(&ctx, asset.get("project_id")).await?;
+    let mut tx = state.db.begin().await?;
+    set_casting(&mut tx, identity.person.id, &asset, &entries).await?;
+    tx.commit().await?;
+    refresh(&state, asset["project_id"].as_str().unwrap_or_default()).await?;
+    Ok(HttpResponse::Ok().json(echo(&entries)))
+}
+
+async fn episode_shots_casting(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    readers(&ctx, &json!(path.0)).await?;
+    if path.1 == "main" {
+        return Ok(HttpResponse::Ok().json(json!({})));
+    }
+    let project = Uuid::parse_str(&path.0).map_err(|_| ApiError::NotFound)?;
+    let episode = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
+    let map = casting_map(
+        &ctx,
+        "sh.project_id = $1 AND sq.parent_id = $2",
+        vec![project.into(), episode.into()],
+        true,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(map))
+}
+
+async fn asset_type_casting(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    readers(&ctx, &json!(path.0)).await?;
+    let project = Uuid::parse_str(&path.0).map_err(|_| ApiError::NotFound)?;
+    let asset_type = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
+    let known = state
+        .db
+        .fetch_optional(
+            &format!("SELECT id FROM entity_type WHERE id = $1 AND name NOT IN {TEMPORAL}"),
+            &[asset_type.into()],
+            None,
+        )
+        .await?;
+    if known.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let mut map = casting_map(
+        &ctx,
+        "sh.project_id = $1 AND sh.entity_type_id = $2",
+        vec![project.into(), asset_type.into()],
+        false,
+    )
+    .await?;
+    for entries in map.values_mut() {
+        if let Json::Array(entries) = entries {
+            for entry in entries.iter_mut().filter_map(Json::as_object_mut) {
+                entry.remove("is_shared");
+                entry.remove("project_id");
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(map))
+}
+
+/// The project's casting links (managers), as a list or in pages.
+async fn entity_links(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    scope::require_manager(&ctx, Some(&json!(*path))).await?;
+    let project = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+    let options = crate::crud::ListOptions::read(&ctx.query, false)?;
+    let from = "FROM entity_link l JOIN entity e ON e.id = l.entity_in_id WHERE e.project_id = $1";
+    let typed = |rows: Vec<Row>| -> Vec<Json> {
+        rows.into_iter()
+            .map(|mut row| {
+                row.insert("type".into(), json!("EntityLink"));
+                Json::Object(row)
+            })
+            .collect()
+    };
+    let Some(page) = options.page.filter(|page| *page >= 1) else {
+        let rows = state
+            .db
+            .fetch_all(
+                &format!("SELECT l.* {from} ORDER BY l.created_at, l.id"),
+                &[project.into()],
+                Some("entity_link"),
+            )
+            .await?;
+        return Ok(HttpResponse::Ok().json(typed(rows)));
+    };
+    let total = state
+        .db
+        .fetch_optional(
+            &format!("SELECT COUNT(*) AS n {from}"),
+            &[project.into()],
+            None,
+        )
+        .await?
+        .and_then(|r| r["n"].as_i64())
+        .unwrap_or(0);
+    let offset = (page - 1) * options.limit;
+    let rows = state
+        .db
+        .fetch_all(
+            &format!(
+                "SELECT l.* {from} ORDER BY l.created_at, l.id LIMIT {} OFFSET {offset}",
+                options.limit
+            ),
+            &[project.into()],
+            Some("entity_link"),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": typed(rows),
+        "total": total,
+        "nb_pages": (total + options.limit - 1) / options.limit,
+        "limit": options.limit,
+        "offset": offset,
+        "page": page,
+    })))
 }
