@@ -6,6 +6,7 @@ mod auth;
 mod breakdown;
 mod breakdown_create;
 mod casting;
+mod descriptors;
 mod index;
 mod project_links;
 mod project_settings;
@@ -59,6 +60,7 @@ pub fn table() -> Vec<Route> {
         casting::routes(),
         breakdown_create::routes(),
         sharing::routes(),
+        descriptors::routes(),
     ]
     .into_iter()
     .flatten()

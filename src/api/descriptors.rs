@@ -1,0 +1,809 @@
+//! A project's metadata descriptors: the custom columns of its breakdown
+//! and task lists (`/data/projects/{id}/metadata-descriptors`).
+
+use super::Route;
+use crate::app::AppState;
+use crate::auth::Identity;
+use crate::crud::{id_of, Ctx};
+use crate::db::{now, Row, Tx, Value};
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value as Json};
+use tusk_actors::project::Touched;
+use tusk_actors::role::Role;
+use uuid::Uuid;
+
+pub(super) fn routes() -> Vec<Route> {
+    let base = "/data/projects/{project_id}/metadata-descriptors";
+    vec![
+        Route::new(
+            Method::GET,
+            base,
+            "List the project's metadata descriptors",
+            |r| r.to(list),
+        ),
+        Route::new(Method::POST, base, "Create a metadata descriptor", |r| {
+            r.to(create)
+        }),
+        Route::new(
+            Method::POST,
+            format!("{base}/reorder"),
+            "Reorder metadata descriptors",
+            |r| r.to(reorder),
+        ),
+        Route::new(
+            Method::GET,
+            format!("{base}/{{descriptor_id}}"),
+            "Get a metadata descriptor",
+            |r| r.to(get),
+        ),
+        Route::new(
+            Method::PUT,
+            format!("{base}/{{descriptor_id}}"),
+            "Update a metadata descriptor",
+            |r| r.to(update),
+        ),
+        Route::new(
+            Method::DELETE,
+            format!("{base}/{{descriptor_id}}"),
+            "Delete a metadata descriptor",
+            |r| r.to(delete),
+        ),
+    ]
+}
+
+const ENTITY_TYPES: [&str; 7] = [
+    "Asset", "Shot", "Edit", "Episode", "Sequence", "Project", "Task",
+];
+const DATA_TYPES: [&str; 10] = [
+    "string",
+    "number",
+    "list",
+    "taglist",
+    "boolean",
+    "checklist",
+    "date",
+    "url",
+    "textarea",
+    "person",
+];
+const WRONG_ENTITY_TYPE: &str =
+    "Wrong entity type. Please select Asset, Shot, Sequence, Episode, Edit, Project, or Task.";
+
+/// A field name from a descriptor name: lowercase ASCII words joined by `_`
+/// (accented Latin letters lose their accents).
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    let chars: Vec<char> = name.replace('\'', "-").chars().collect();
+    for (index, c) in chars.iter().enumerate() {
+        let between_digits = *c == ','
+            && index > 0
+            && chars[index - 1].is_ascii_digit()
+            && chars.get(index + 1).is_some_and(char::is_ascii_digit);
+        if between_digits {
+            continue;
+        }
+        let plain = fold(*c);
+        if plain.is_empty() {
+            gap = true;
+            continue;
+        }
+        for p in plain.chars() {
+            if p.is_ascii_alphanumeric() {
+                if gap && !out.is_empty() {
+                    out.push('_');
+                }
+                gap = false;
+                out.push(p.to_ascii_lowercase());
+            } else {
+                gap = true;
+            }
+        }
+    }
+    out
+}
+
+/// The ASCII spelling of a character ("" for a separator).
+fn fold(c: char) -> String {
+    let plain = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
+        'æ' | 'Æ' => "ae",
+        'ç' | 'Ç' => "c",
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
+        'ñ' | 'Ñ' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
+        'ý' | 'ÿ' | 'Ý' => "y",
+        'ß' => "ss",
+        'œ' | 'Œ' => "oe",
+        '€' => "EUR",
+        c if c.is_ascii_alphanumeric() => return c.to_string(),
+        _ => "",
+    };
+    plain.to_string()
+}
+
+async fn project(state: &AppState, id: &str) -> ApiResult<Row> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    state
+        .db
+        .fetch_optional(
+            "SELECT * FROM project WHERE id = $1",
+            &[id.into()],
+            Some("project"),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+async fn role_in(ctx: &Ctx<'_>, project: &Row) -> ApiResult<Role> {
+    crate::crud::scope::team_role(ctx, project.get("id")).await
+}
+
+/// Descriptors of the project, with their departments, by position then name.
+async fn descriptors(db: &crate::db::Db, project: &Json, one: Option<Uuid>) -> ApiResult<Vec<Row>> {
+    let mut sql = String::from("SELECT * FROM metadata_descriptor WHERE project_id = $1");
+    let mut params = vec![id_of(project)?];
+    if let Some(one) = one {
+        sql.push_str(" AND id = $2");
+        params.push(one.into());
+    }
+    sql.push_str(" ORDER BY position IS NULL, position, name");
+    let mut rows = db
+        .fetch_all(&sql, &params, Some("metadata_descriptor"))
+        .await?;
+    let links = db
+        .fetch_all(
+            "SELECT l.metadata_descriptor_id, l.department_id FROM department_metadata_descriptor_link l \
+             JOIN metadata_descriptor d ON d.id = l.metadata_descriptor_id WHERE d.project_id = $1 ORDER BY l.department_id",
+            &[id_of(project)?],
+            None,
+        )
+        .await?;
+    for row in rows.iter_mut() {
+        let departments: Vec<Json> = links
+            .iter()
+            .filter(|l| l["metadata_descriptor_id"] == row["id"])
+            .map(|l| l["department_id"].clone())
+            .collect();
+        row.insert("departments".into(), Json::Array(departments));
+        row.insert("type".into(), json!("MetadataDescriptor"));
+    }
+    Ok(rows)
+}
+
+/// Whether the caller's role on the project lets them see this descriptor.
+fn visible(role: Role, descriptor: &Row, mine: &[String]) -> bool {
+    match role {
+        Role::Client => descriptor["for_client"] == Json::Bool(true),
+        Role::Vendor => {
+            let departments = descriptor["departments"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            departments.is_empty()
+                || departments
+                    .iter()
+                    .any(|d| d.as_str().is_some_and(|d| mine.iter().any(|m| m == d)))
+        }
+        _ => true,
+    }
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    identity: Identity,
+    p: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let project = project(&state, &p).await?;
+    let role = role_in(&ctx, &project).await?;
+    let mine = identity.person.department_ids(&state.db).await?;
+    let rows: Vec<Row> = descriptors(&state.db, &project["id"], None)
+        .await?
+        .into_iter()
+        .filter(|d| visible(role, d, &mine))
+        .collect();
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+async fn one(state: &AppState, project: &Row, id: &str) -> ApiResult<Row> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    descriptors(&state.db, &project["id"], Some(id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(ApiError::NotFound)
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    identity: Identity,
+    p: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let project = project(&state, &p.0).await?;
+    let role = role_in(&ctx, &project).await?;
+    let descriptor = one(&state, &project, &p.1).await?;
+    if !visible(
+        role,
+        &descriptor,
+        &identity.person.department_ids(&state.db).await?,
+    ) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(HttpResponse::Ok().json(descriptor))
+}
+
+/// Managers may change any descriptor; supervisors those whose departments
+/// cover all of their own.
+async fn check_departments(ctx: &Ctx<'_>, project: &Row, departments: &[String]) -> ApiResult<()> {
+    match role_in(ctx, project).await? {
+        Role::Admin | Role::Manager => Ok(()),
+        Role::Supervisor => {
+            let mine = ctx.identity.person.department_ids(ctx.db()).await?;
+            if !departments.is_empty() && mine.iter().all(|d| departments.contains(d)) {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden)
+            }
+        }
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+fn body(bytes: &[u8]) -> ApiResult<Map<String, Json>> {
+    match serde_json::from_slice::<Json>(bytes) {
+        Ok(Json::Object(body)) => Ok(body),
+        _ => Err(ApiError::invalid_field(
+            "",
+            "Input should be a valid dictionary",
+        )),
+    }
+}
+
+fn strings(body: &Map<String, Json>, key: &str) -> ApiResult<Vec<String>> {
+    match body.get(key) {
+        None | Some(Json::Null) => Ok(Vec::new()),
+        Some(Json::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(n, item)| {
+                item.as_str().map(str::to_string).ok_or_else(|| {
+                    ApiError::invalid_field(&format!("{key}.{n}"), "Input should be a valid string")
+                })
+            })
+            .collect(),
+        Some(_) => Err(ApiError::invalid_field(key, "Input should be a valid list")),
+    }
+}
+
+fn data_type(body: &Map<String, Json>) -> ApiResult<String> {
+    let kind = match body.get("data_type") {
+        None => "string".to_string(),
+        Some(Json::String(kind)) if !kind.is_empty() => kind.clone(),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "data_type",
+                "Input should be a valid string",
+            ))
+        }
+    };
+    if DATA_TYPES.contains(&kind.as_str()) {
+        Ok(kind)
+    } else {
+        Err(ApiError::bad_request("Invalid data_type"))
+    }
+}
+
+/// Department ids that exist (malformed ones are 404, unknown ones dropped, as in Zou).
+async fn departments(tx: &mut Tx, ids: &[String]) -> ApiResult<Vec<Uuid>> {
+    let mut out = Vec::new();
+    for id in ids {
+        let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+        let exists = tx
+            .fetch_optional(
+                "SELECT id FROM department WHERE id = $1",
+                &[id.into()],
+                None,
+            )
+            .await?
+            .is_some();
+        if exists && !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+async fn set_departments(tx: &mut Tx, descriptor: Uuid, departments: &[Uuid]) -> ApiResult<()> {
+    tx.execute(
+        "DELETE FROM department_metadata_descriptor_link WHERE metadata_descriptor_id = $1",
+        &[descriptor.into()],
+    )
+    .await?;
+    for department in departments {
+        tx.execute(
+            "INSERT INTO department_metadata_descriptor_link (metadata_descriptor_id, department_id) VALUES ($1, $2)",
+            &[descriptor.into(), (*department).into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn already_exists() -> ApiError {
+    ApiError::bad_request("Metadata descriptor already exists.")
+}
+
+/// Whether another descriptor of the same scope has this name or field name.
+async fn taken(
+    tx: &mut Tx,
+    project: &Json,
+    entity_type: &str,
+    task_type: &Json,
+    name: &str,
+    field: &str,
+    except: Option<Uuid>,
+) -> ApiResult<bool> {
+    let rows = tx
+        .fetch_all(
+            "SELECT id, task_type_id FROM metadata_descriptor WHERE project_id = $1 AND entity_type = $2 \
+             AND (name = $3 OR field_name = $4)",
+            &[id_of(project)?, entity_type.into(), name.into(), field.into()],
+            None,
+        )
+        .await?;
+    Ok(rows.iter().any(|r| {
+        &r["task_type_id"] == task_type
+            && r["id"].as_str() != except.map(|e| e.to_string()).as_deref()
+    }))
+}
+
+async fn event(
+    tx: &mut Tx,
+    identity: &Identity,
+    action: &str,
+    descriptor: &Json,
+    project: &Json,
+) -> ApiResult<()> {
+    Event::new(
+        format!("metadata-descriptor:{action}"),
+        "metadata_descriptor_id",
+        descriptor.as_str().unwrap_or_default(),
+    )
+    .in_project(crate::crud::scope::project_id(Some(project)))
+    .record(tx, identity.person.id)
+    .await?;
+    Ok(())
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    identity: Identity,
+    p: web::Path<String>,
+    req: HttpRequest,
+    b: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let body = body(&b)?;
+    let name = match body.get("name") {
+        Some(Json::String(name)) if !name.is_empty() => name.clone(),
+        Some(Json::String(_)) => {
+            return Err(ApiError::invalid_field(
+                "name",
+                "String should have at least 1 character",
+            ))
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "name",
+                "Input should be a valid string",
+            ))
+        }
+        None => return Err(ApiError::invalid_field("name", "Field required")),
+    };
+    let choices = strings(&body, "choices")?;
+    let wanted_departments = strings(&body, "departments")?;
+    let project = project(&state, &p).await?;
+    check_departments(&ctx, &project, &wanted_departments).await?;
+    let entity_type = body
+        .get("entity_type")
+        .and_then(Json::as_str)
+        .unwrap_or("Asset")
+        .to_string();
+    if !ENTITY_TYPES.contains(&entity_type.as_str()) {
+        return Err(ApiError::bad_request(WRONG_ENTITY_TYPE));
+    }
+    let task_type = body.get("task_type_id").cloned().unwrap_or(Json::Null);
+    if entity_type == "Task" {
+        let task_type = task_type.as_str().ok_or_else(|| {
+            ApiError::bad_request("Task metadata descriptors require a task_type_id.")
+        })?;
+        let id = Uuid::parse_str(task_type)
+            .map_err(|_| ApiError::bad_request("Task type not found."))?;
+        let known = state
+            .db
+            .fetch_optional("SELECT id FROM task_type WHERE id = $1", &[id.into()], None)
+            .await?;
+        if known.is_none() {
+            return Err(ApiError::bad_request("Task type not found."));
+        }
+    } else if !task_type.is_null() {
+        return Err(ApiError::bad_request(
+            "task_type_id only applies to Task metadata descriptors.",
+        ));
+    }
+    let data_type = data_type(&body)?;
+    let field = slug(&name);
+    if name.chars().count() > 120 || field.len() > 120 {
+        return Err(ApiError::bad_request(
+            "Metadata descriptor name is too long.",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let departments = departments(&mut tx, &wanted_departments).await?;
+    if taken(
+        &mut tx,
+        &project["id"],
+        &entity_type,
+        &task_type,
+        &name,
+        &field,
+        None,
+    )
+    .await?
+    {
+        return Err(already_exists());
+    }
+    let id = Uuid::now_v7();
+    let stamp = now();
+    tx.insert(
+        "metadata_descriptor",
+        &[
+            ("id", id.into()),
+            ("project_id", id_of(&project["id"])?),
+            ("entity_type", entity_type.into()),
+            (
+                "task_type_id",
+                Value::from_json(crate::db::ColumnKind::Uuid, &task_type).unwrap_or(Value::Null),
+            ),
+            ("name", name.into()),
+            ("field_name", field.into()),
+            ("data_type", data_type.into()),
+            ("choices", Value::Json(json!(choices))),
+            (
+                "for_client",
+                Value::Bool(
+                    body.get("for_client")
+                        .and_then(Json::as_bool)
+                        .unwrap_or(false),
+                ),
+            ),
+            ("created_at", stamp.into()),
+            ("updated_at", stamp.into()),
+        ],
+    )
+    .await?;
+    set_departments(&mut tx, id, &departments).await?;
+    event(&mut tx, &identity, "new", &json!(id), &project["id"]).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(one(&state, &project, &id.to_string()).await?))
+}
+
+/// The rows a descriptor's values live in, and their `data`.
+async fn governed(tx: &mut Tx, descriptor: &Row) -> ApiResult<(&'static str, Vec<Row>)> {
+    let project = id_of(&descriptor["project_id"])?;
+    let temporal = "('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder')";
+    let (table, sql, params) = match descriptor["entity_type"].as_str().unwrap_or("") {
+        "Project" => ("project", "SELECT id, data FROM project WHERE id = $1".to_string(), vec![project]),
+        "Task" => (
+            "task",
+            "SELECT id, data FROM task WHERE project_id = $1 AND task_type_id = $2".to_string(),
+            vec![project, id_of(&descriptor["task_type_id"])?],
+        ),
+        "Asset" => (
+            "entity",
+            format!("SELECT id, data FROM entity WHERE project_id = $1 AND entity_type_id NOT IN (SELECT id FROM entity_type WHERE name IN {temporal})"),
+            vec![project],
+        ),
+        kind => (
+            "entity",
+            "SELECT id, data FROM entity WHERE project_id = $1 AND entity_type_id IN (SELECT id FROM entity_type WHERE name = $2)".to_string(),
+            vec![project, kind.into()],
+        ),
+    };
+    let rows = tx.fetch_all(&sql, &params, Some(table)).await?;
+    Ok((table, rows))
+}
+
+/// Moves (`to` = Some) or removes (`to` = None) a descriptor's values in the rows it governs.
+async fn move_values(tx: &mut Tx, descriptor: &Row, to: Option<&str>) -> ApiResult<bool> {
+    let from = descriptor["field_name"].as_str().unwrap_or("").to_string();
+    let (table, rows) = governed(tx, descriptor).await?;
+    let mut changed = false;
+    for row in rows {
+        let Json::Object(mut data) = row["data"].clone() else {
+            continue;
+        };
+        let Some(value) = data.get(&from).cloned() else {
+            continue;
+        };
+        match to {
+            Some(to) if !value.is_null() => {
+                data.remove(&from);
+                data.insert(to.to_string(), value);
+            }
+            Some(_) => continue,
+            None => {
+                data.remove(&from);
+            }
+        }
+        tx.execute(
+            &format!("UPDATE {table} SET data = $1, updated_at = $2 WHERE id = $3"),
+            &[
+                Value::Json(Json::Object(data)),
+                now().into(),
+                id_of(&row["id"])?,
+            ],
+        )
+        .await?;
+        changed = true;
+    }
+    Ok(changed)
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    identity: Identity,
+    p: web::Path<(String, String)>,
+    req: HttpRequest,
+    b: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let body = body(&b)?;
+    let choices = strings(&body, "choices")?;
+    let wanted_departments = strings(&body, "departments")?;
+    let project = project(&state, &p.0).await?;
+    let descriptor = one(&state, &project, &p.1).await?;
+    let mut scope: Vec<String> = descriptor["departments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str().map(str::to_string))
+        .collect();
+    scope.extend(wanted_departments.iter().cloned());
+    check_departments(&ctx, &project, &scope).await?;
+    let name = match body.get("name") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(name)) if name.is_empty() => {
+            return Err(ApiError::bad_request("Name cannot be empty."))
+        }
+        Some(Json::String(name)) => Some(name.clone()),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "name",
+                "Input should be a valid string",
+            ))
+        }
+    };
+    let data_type = data_type(&body)?;
+    let id = Uuid::parse_str(descriptor["id"].as_str().unwrap_or_default())
+        .map_err(ApiError::internal)?;
+    let mut tx = state.db.begin().await?;
+    let departments = departments(&mut tx, &wanted_departments).await?;
+    let mut data_moved = false;
+    let (name, field) = match name {
+        Some(name) => {
+            let field = slug(&name);
+            if name.chars().count() > 120 || field.len() > 120 {
+                return Err(ApiError::bad_request(
+                    "Metadata descriptor name is too long.",
+                ));
+            }
+            let entity_type = descriptor["entity_type"].as_str().unwrap_or("");
+            if taken(
+                &mut tx,
+                &project["id"],
+                entity_type,
+                &descriptor["task_type_id"],
+                &name,
+                &field,
+                Some(id),
+            )
+            .await?
+            {
+                return Err(already_exists());
+            }
+            if descriptor["field_name"].as_str() != Some(field.as_str()) {
+                data_moved = move_values(&mut tx, &descriptor, Some(&field)).await?;
+            }
+            (name, field)
+        }
+        None => (
+            descriptor["name"].as_str().unwrap_or("").to_string(),
+            descriptor["field_name"].as_str().unwrap_or("").to_string(),
+        ),
+    };
+    let for_client = match body.get("for_client") {
+        None => Value::Bool(false),
+        Some(Json::Null) => Value::Null,
+        Some(Json::Bool(flag)) => Value::Bool(*flag),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "for_client",
+                "Input should be a valid boolean",
+            ))
+        }
+    };
+    tx.execute(
+        "UPDATE metadata_descriptor SET name = $1, field_name = $2, data_type = $3, choices = $4, for_client = $5, \
+         updated_at = $6 WHERE id = $7",
+        &[name.into(), field.into(), data_type.into(), Value::Json(json!(choices)), for_client, now().into(), id.into()],
+    )
+    .await?;
+    set_departments(&mut tx, id, &departments).await?;
+    event(&mut tx, &identity, "update", &json!(id), &project["id"]).await?;
+    tx.commit().await?;
+    if data_moved {
+        refresh(&state, &project).await?;
+    }
+    Ok(HttpResponse::Ok().json(one(&state, &project, &id.to_string()).await?))
+}
+
+async fn refresh(state: &AppState, project: &Row) -> ApiResult<()> {
+    state
+        .projects
+        .refresh(
+            project["id"].as_str().unwrap_or_default(),
+            Touched::everything(),
+        )
+        .await
+        .map_err(ApiError::internal)
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    identity: Identity,
+    p: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let project = project(&state, &p.0).await?;
+    let descriptor = one(&state, &project, &p.1).await?;
+    let scope: Vec<String> = descriptor["departments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str().map(str::to_string))
+        .collect();
+    check_departments(&ctx, &project, &scope).await?;
+    let id = id_of(&descriptor["id"])?;
+    let mut tx = state.db.begin().await?;
+    let data_moved = move_values(&mut tx, &descriptor, None).await?;
+    tx.execute(
+        "DELETE FROM department_metadata_descriptor_link WHERE metadata_descriptor_id = $1",
+        std::slice::from_ref(&id),
+    )
+    .await?;
+    tx.execute("DELETE FROM metadata_descriptor WHERE id = $1", &[id])
+        .await?;
+    event(
+        &mut tx,
+        &identity,
+        "delete",
+        &descriptor["id"],
+        &project["id"],
+    )
+    .await?;
+    tx.commit().await?;
+    if data_moved {
+        refresh(&state, &project).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Puts the listed descriptors first, in order, and the others after them by name.
+async fn reorder(
+    state: web::Data<AppState>,
+    identity: Identity,
+    p: web::Path<String>,
+    req: HttpRequest,
+    b: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let body = body(&b)?;
+    let entity_type = match body.get("entity_type") {
+        Some(Json::String(kind)) if !kind.is_empty() => kind.clone(),
+        _ => return Err(ApiError::invalid_field("entity_type", "Field required")),
+    };
+    let ids = strings(&body, "descriptor_ids")?;
+    if ids.is_empty() {
+        return Err(ApiError::invalid_field(
+            "descriptor_ids",
+            "List should have at least 1 item after validation, not 0",
+        ));
+    }
+    let project = project(&state, &p).await?;
+    if !matches!(role_in(&ctx, &project).await?, Role::Admin | Role::Manager) {
+        return Err(ApiError::Forbidden);
+    }
+    if !ENTITY_TYPES.contains(&entity_type.as_str()) {
+        return Err(ApiError::bad_request(WRONG_ENTITY_TYPE));
+    }
+    let all: Vec<Row> = descriptors(&state.db, &project["id"], None)
+        .await?
+        .into_iter()
+        .filter(|d| d["entity_type"] == entity_type.as_str())
+        .collect();
+    for id in &ids {
+        if !all.iter().any(|d| d["id"].as_str() == Some(id.as_str())) {
+            return Err(ApiError::Body(
+                StatusCode::BAD_REQUEST,
+                json!({"error": true, "message": format!("Descriptor {id} not found for project {} and entity type {entity_type}", *p), "data": null}),
+            ));
+        }
+    }
+    let mut order: Vec<String> = Vec::new();
+    for id in &ids {
+        order.retain(|o| o != id);
+        order.push(id.clone());
+    }
+    let mut rest: Vec<&Row> = all
+        .iter()
+        .filter(|d| !order.iter().any(|o| d["id"].as_str() == Some(o)))
+        .collect();
+    rest.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    order.extend(
+        rest.iter()
+            .map(|d| d["id"].as_str().unwrap_or_default().to_string()),
+    );
+    let mut tx = state.db.begin().await?;
+    for (index, id) in order.iter().enumerate() {
+        tx.execute(
+            "UPDATE metadata_descriptor SET position = $1, updated_at = $2 WHERE id = $3",
+            &[
+                Value::Int(index as i64 + 1),
+                now().into(),
+                id_of(&json!(id))?,
+            ],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let rows: Vec<Row> = descriptors(&state.db, &project["id"], None)
+        .await?
+        .into_iter()
+        .filter(|d| d["entity_type"] == entity_type.as_str())
+        .collect();
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn field_names_are_lowercase_ascii_words() {
+        for (name, field) in [
+            ("Rig Notes", "rig_notes"),
+            ("Tmp md 3514 (u)", "tmp_md_3514_u"),
+            ("Director's note", "director_s_note"),
+            ("a_b-c", "a_b_c"),
+            ("  --Hello__World--  ", "hello_world"),
+            ("Épaisseur", "epaisseur"),
+            ("ß straße", "ss_strasse"),
+            ("1,000 frames", "1000_frames"),
+            ("€ price", "eur_price"),
+            ("!!!", ""),
+        ] {
+            assert_eq!(slug(name), field, "{name}");
+        }
+    }
+}
