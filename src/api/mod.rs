@@ -11,6 +11,7 @@ mod index;
 mod project_links;
 mod project_settings;
 mod sharing;
+mod stats;
 mod with_tasks;
 
 use crate::error::{ApiError, ApiResult, BAD_REQUEST};
@@ -61,6 +62,7 @@ pub fn table() -> Vec<Route> {
         breakdown_create::routes(),
         sharing::routes(),
         descriptors::routes(),
+        stats::routes(),
     ]
     .into_iter()
     .flatten()
