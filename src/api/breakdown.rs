@@ -174,7 +174,7 @@ fn vendor_reach(kind: Kind, vendor: Uuid) -> Condition {
 }
 
 /// Removes from `data` the metadata a vendor's departments do not cover.
-async fn mask_for_vendor(ctx: &Ctx<'_>, rows: &mut [Row]) -> ApiResult<()> {
+pub(super) async fn mask_for_vendor(ctx: &Ctx<'_>, rows: &mut [Row]) -> ApiResult<()> {
     if ctx.identity.person.role != Role::Vendor {
         return Ok(());
     }
@@ -192,6 +192,11 @@ async fn mask_for_vendor(ctx: &Ctx<'_>, rows: &mut [Row]) -> ApiResult<()> {
         .await?;
     for row in rows.iter_mut() {
         let project = row["project_id"].clone();
+        // A vendor's rows always carry a `data` object, as in Zou.
+        let data = row.entry("data").or_insert(json!({}));
+        if data.is_null() {
+            *data = json!({});
+        }
         if let Some(Json::Object(data)) = row.get_mut("data") {
             for descriptor in hidden.iter().filter(|d| d["project_id"] == project) {
                 if let Some(field) = descriptor["field_name"].as_str() {

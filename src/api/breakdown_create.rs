@@ -593,37 +593,6 @@ async fn create_asset(
     .await
 }
 
-/// Removes the metadata a vendor may not see from each row's `data`.
-async fn masked(ctx: &Ctx<'_>, rows: &mut [Row]) -> ApiResult<()> {
-    if ctx.identity.person.role != Role::Vendor {
-        return Ok(());
-    }
-    let hidden = ctx
-        .db()
-        .fetch_all(
-            "SELECT d.project_id, d.field_name FROM metadata_descriptor d \
-             WHERE EXISTS (SELECT 1 FROM department_metadata_descriptor_link l WHERE l.metadata_descriptor_id = d.id) \
-             AND NOT EXISTS (SELECT 1 FROM department_metadata_descriptor_link l JOIN department_link mine \
-                             ON mine.department_id = l.department_id WHERE l.metadata_descriptor_id = d.id AND mine.person_id = $1)",
-            &[ctx.identity.person.id.into()],
-            None,
-        )
-        .await?;
-    for row in rows.iter_mut() {
-        let project = row["project_id"].clone();
-        let data = row.entry("data").or_insert(json!({}));
-        if data.is_null() {
-            *data = json!({});
-        }
-        if let Json::Object(data) = data {
-            for field in hidden.iter().filter(|h| h["project_id"] == project) {
-                data.remove(field["field_name"].as_str().unwrap_or_default());
-            }
-        }
-    }
-    Ok(())
-}
-
 fn assigned_to_me(ctx: &Ctx<'_>) -> Condition {
     Condition::new(
         "id IN (SELECT t.entity_id FROM task t JOIN task_person_link a ON a.task_id = t.id WHERE a.person_id = ?)",
@@ -651,7 +620,7 @@ async fn list(
             Some("entity"),
         )
         .await?;
-    masked(ctx, &mut rows).await?;
+    super::breakdown::mask_for_vendor(ctx, &mut rows).await?;
     Ok(rows.into_iter().map(|row| typed(row, kind)).collect())
 }
 
@@ -747,13 +716,7 @@ async fn project_asset_types(
             Some("entity_type"),
         )
         .await?;
-    let rows: Vec<Json> = rows
-        .into_iter()
-        .map(|mut row| {
-            row.insert("type".into(), json!("AssetType"));
-            Json::Object(row)
-        })
-        .collect();
+    let rows: Vec<Json> = super::typed(rows, "AssetType");
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -935,13 +898,7 @@ async fn entity_task_types(
             Some("task_type"),
         )
         .await?;
-    let rows: Vec<Json> = rows
-        .into_iter()
-        .map(|mut row| {
-            row.insert("type".into(), json!("TaskType"));
-            Json::Object(row)
-        })
-        .collect();
+    let rows: Vec<Json> = super::typed(rows, "TaskType");
     Ok(HttpResponse::Ok().json(rows))
 }
 

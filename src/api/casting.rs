@@ -777,13 +777,7 @@ async fn cast_entities(ctx: &Ctx<'_>, owner: &Json) -> ApiResult<Vec<Json>> {
             Some("entity"),
         )
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|mut row| {
-            row.insert("type".into(), json!("Asset"));
-            Json::Object(row)
-        })
-        .collect())
+    Ok(super::typed(rows, "Asset"))
 }
 
 async fn shot_assets(
@@ -1170,14 +1164,7 @@ async fn entity_links(
     let project = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
     let options = crate::crud::ListOptions::read(&ctx.query, false)?;
     let from = "FROM entity_link l JOIN entity e ON e.id = l.entity_in_id WHERE e.project_id = $1";
-    let typed = |rows: Vec<Row>| -> Vec<Json> {
-        rows.into_iter()
-            .map(|mut row| {
-                row.insert("type".into(), json!("EntityLink"));
-                Json::Object(row)
-            })
-            .collect()
-    };
+    let typed = |rows: Vec<Row>| -> Vec<Json> { super::typed(rows, "EntityLink") };
     let Some(page) = options.page.filter(|page| *page >= 1) else {
         let rows = state
             .db

@@ -131,6 +131,16 @@ pub fn openapi() -> Json {
     })
 }
 
+/// Rows as Zou shows them: each with its model's `type`.
+pub(crate) fn typed(rows: Vec<crate::db::Row>, type_name: &str) -> Vec<Json> {
+    rows.into_iter()
+        .map(|mut row| {
+            row.insert("type".into(), json!(type_name));
+            Json::Object(row)
+        })
+        .collect()
+}
+
 /// A request's fields: a JSON object body, or a form body, with query-string
 /// parameters as a fallback (Zou's request parsers accept all three).
 pub fn body_fields(req: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Json>> {

@@ -516,13 +516,7 @@ async fn status_automations(
             Some("status_automation"),
         )
         .await?;
-    let rows: Vec<Json> = rows
-        .into_iter()
-        .map(|mut row| {
-            row.insert("type".into(), json!("StatusAutomation"));
-            Json::Object(row)
-        })
-        .collect();
+    let rows: Vec<Json> = super::typed(rows, "StatusAutomation");
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -1078,13 +1072,7 @@ async fn schedule_items(
             Some("schedule_item"),
         )
         .await?;
-    let rows: Vec<Json> = rows
-        .into_iter()
-        .map(|mut row| {
-            row.insert("type".into(), json!("ScheduleItem"));
-            Json::Object(row)
-        })
-        .collect();
+    let rows: Vec<Json> = super::typed(rows, "ScheduleItem");
     Ok(HttpResponse::Ok().json(rows))
 }
 

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, team_role};
 use crate::crud::{where_clause, Condition, Ctx};
-use crate::db::{now, Row, Value};
+use crate::db::{now, Value};
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -145,16 +145,7 @@ async fn set_shared(
             .await
             .map_err(ApiError::internal)?;
     }
-    Ok(HttpResponse::Ok().json(typed(rows)))
-}
-
-fn typed(rows: Vec<Row>) -> Vec<Json> {
-    rows.into_iter()
-        .map(|mut row| {
-            row.insert("type".into(), json!("Asset"));
-            Json::Object(row)
-        })
-        .collect()
+    Ok(HttpResponse::Ok().json(super::typed(rows, "Asset")))
 }
 
 async fn share_assets(
@@ -267,7 +258,7 @@ async fn used_shared(ctx: &Ctx<'_>, project: &str, episode: Option<Uuid>) -> Api
             Some("entity"),
         )
         .await?;
-    Ok(typed(rows))
+    Ok(super::typed(rows, "Asset"))
 }
 
 async fn shared_used(
