@@ -5,6 +5,7 @@ mod asset_types;
 mod auth;
 mod breakdown;
 mod breakdown_create;
+mod budgets;
 mod casting;
 mod descriptors;
 mod index;
@@ -63,6 +64,7 @@ pub fn table() -> Vec<Route> {
         sharing::routes(),
         descriptors::routes(),
         stats::routes(),
+        budgets::routes(),
     ]
     .into_iter()
     .flatten()
