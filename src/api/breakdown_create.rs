@@ -3,6 +3,7 @@
 //! an entity's tasks and task types; creating an entity's tasks.
 
 use super::breakdown::Kind;
+use super::entity_lists::{task_rows, EPISODE_SHOTS, SEQUENCE_SHOTS};
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
@@ -721,7 +722,7 @@ async fn project_asset_types(
 }
 
 /// An entity of this kind (404 otherwise), readable by the caller; returns it and their role.
-async fn readable(ctx: &Ctx<'_>, kind: Kind, id: &str) -> ApiResult<(Row, Role)> {
+pub(super) async fn readable(ctx: &Ctx<'_>, kind: Kind, id: &str) -> ApiResult<(Row, Role)> {
     let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     let (where_sql, params) = where_clause(&[
         Condition::new("id = ?", vec![id.into()]),
@@ -787,7 +788,7 @@ async fn name_in(ctx: &Ctx<'_>, table: &str, id: &Json) -> ApiResult<Json> {
 }
 
 /// Vendors reach an entity's tasks only where they are assigned.
-async fn check_vendor(ctx: &Ctx<'_>, role: Role, row: &Row) -> ApiResult<()> {
+pub(super) async fn check_vendor(ctx: &Ctx<'_>, role: Role, row: &Row) -> ApiResult<()> {
     if role == Role::Vendor && !scope::assigned_on_entity(ctx, &row["id"]).await? {
         return Err(ApiError::Forbidden);
     }
@@ -807,69 +808,9 @@ async fn entity_tasks(
     if kind == Kind::Concept && role == Role::Client {
         return Err(ApiError::Forbidden);
     }
-    let tasks = state
-        .db
-        .fetch_all(
-            "SELECT t.*, p.name AS project_name, tt.name AS task_type_name, ts.name AS task_status_name, \
-             et.name AS entity_type_name, e.name AS entity_name FROM task t \
-             JOIN project p ON p.id = t.project_id JOIN task_type tt ON tt.id = t.task_type_id \
-             JOIN task_status ts ON ts.id = t.task_status_id JOIN entity e ON e.id = t.entity_id \
-             JOIN entity_type et ON et.id = e.entity_type_id WHERE t.entity_id = $1 \
-             ORDER BY lower(t.name), lower(tt.name), t.id",
-            &[id_of(&row["id"])?],
-            Some("task"),
-        )
-        .await?;
-    let relations = ctx
-        .param("relations")
-        .is_some_and(|r| r.eq_ignore_ascii_case("true"));
-    let mut out = Vec::new();
-    for mut task in tasks {
-        if relations && !matches!(kind, Kind::Episode | Kind::Scene) {
-            let people = state
-                .db
-                .fetch_all(
-                    "SELECT person_id FROM task_person_link WHERE task_id = $1 ORDER BY person_id",
-                    &[id_of(&task["id"])?],
-                    None,
-                )
-                .await?;
-            task.insert(
-                "assignees".into(),
-                json!(people
-                    .into_iter()
-                    .map(|p| p["person_id"].clone())
-                    .collect::<Vec<_>>()),
-            );
-        }
-        task.insert("type".into(), json!("Task"));
-        if role == Role::Client {
-            for (key, blank) in [
-                ("assignees", json!([])),
-                ("assigner_id", Json::Null),
-                ("completion_rate", json!(0)),
-                ("difficulty", Json::Null),
-                ("done_date", Json::Null),
-                ("due_date", Json::Null),
-                ("duration", json!(0)),
-                ("end_date", Json::Null),
-                ("estimation", json!(0)),
-                ("last_comment_date", Json::Null),
-                ("nb_assets_ready", json!(0)),
-                ("nb_drawings", json!(0)),
-                ("priority", json!(0)),
-                ("real_start_date", Json::Null),
-                ("retake_count", json!(0)),
-                ("start_date", Json::Null),
-            ] {
-                if task.contains_key(key) {
-                    task.insert(key.into(), blank);
-                }
-            }
-        }
-        out.push(Json::Object(task));
-    }
-    Ok(HttpResponse::Ok().json(out))
+    let relations = !matches!(kind, Kind::Episode | Kind::Scene);
+    let tasks = task_rows(&ctx, role, "SELECT $1", &row["id"], relations).await?;
+    Ok(HttpResponse::Ok().json(tasks))
 }
 
 async fn entity_task_types(
@@ -884,10 +825,8 @@ async fn entity_task_types(
     check_vendor(&ctx, role, &row).await?;
     // Containers list the task types of what they contain, as Zou does.
     let entities = match kind {
-        Kind::Sequence => "SELECT id FROM entity WHERE parent_id = $1",
-        Kind::Episode => {
-            "SELECT id FROM entity WHERE parent_id IN (SELECT id FROM entity WHERE parent_id = $1)"
-        }
+        Kind::Sequence => SEQUENCE_SHOTS,
+        Kind::Episode => EPISODE_SHOTS,
         _ => "SELECT $1",
     };
     let rows = state

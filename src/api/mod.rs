@@ -8,6 +8,7 @@ mod breakdown_create;
 mod budgets;
 mod casting;
 mod descriptors;
+mod entity_lists;
 mod index;
 mod project_links;
 mod project_settings;
@@ -65,6 +66,7 @@ pub fn table() -> Vec<Route> {
         descriptors::routes(),
         stats::routes(),
         budgets::routes(),
+        entity_lists::routes(),
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,255 @@
+//! Task lists of an entity and of what an episode or sequence contains, and an
+//! entity's logged time and previews (`/data/episodes/{id}/shot-tasks`,
+//! `/data/entities/{id}/time-spents`, ...).
+
+use super::breakdown::Kind;
+use super::breakdown_create::{check_vendor, readable};
+use super::Route;
+use crate::app::AppState;
+use crate::auth::Identity;
+use crate::crud::scope::team_role;
+use crate::crud::{id_of, Ctx};
+use crate::db::Row;
+use crate::error::{ApiError, ApiResult};
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value as Json};
+use std::collections::HashMap;
+use tusk_actors::role::Role;
+use uuid::Uuid;
+
+/// Which entities' tasks a container lists, as SQL selecting their ids from the container's (`$1`).
+const EPISODE_ASSETS: &str = "SELECT e.id FROM entity e JOIN entity_type et ON et.id = e.entity_type_id \
+     WHERE e.source_id = $1 AND et.name NOT IN ('Episode', 'Sequence', 'Shot', 'Scene', 'Edit', 'Concept')";
+pub(super) const EPISODE_SHOTS: &str =
+    "SELECT id FROM entity WHERE parent_id IN (SELECT id FROM entity WHERE parent_id = $1)";
+pub(super) const SEQUENCE_SHOTS: &str = "SELECT id FROM entity WHERE parent_id = $1";
+const EPISODE_EDITS: &str =
+    "SELECT e.id FROM entity e JOIN entity_type et ON et.id = e.entity_type_id \
+     WHERE e.parent_id = $1 AND et.name = 'Edit'";
+
+pub(super) fn routes() -> Vec<Route> {
+    let mut routes = Vec::new();
+    for (path, kind, entities, what) in [
+        (
+            "/data/episodes/{episode_id}/asset-tasks",
+            Kind::Episode,
+            EPISODE_ASSETS,
+            "assets",
+        ),
+        (
+            "/data/episodes/{episode_id}/shot-tasks",
+            Kind::Episode,
+            EPISODE_SHOTS,
+            "shots and scenes",
+        ),
+        (
+            "/data/episodes/{episode_id}/edit-tasks",
+            Kind::Episode,
+            EPISODE_EDITS,
+            "edits",
+        ),
+        (
+            "/data/sequences/{sequence_id}/shot-tasks",
+            Kind::Sequence,
+            SEQUENCE_SHOTS,
+            "shots and scenes",
+        ),
+    ] {
+        routes.push(Route::new(
+            Method::GET,
+            path,
+            format!("Get the tasks of the {what} of one of {}", kind.route()),
+            move |r| {
+                r.to(move |state, identity, id, req| {
+                    container_tasks(kind, entities, state, identity, id, req)
+                })
+            },
+        ));
+    }
+    routes.push(Route::new(
+        Method::GET,
+        "/data/entities/{entity_id}/time-spents",
+        "Get the time logged on an entity's tasks",
+        |r| r.to(entity_time_spents),
+    ));
+    routes.push(Route::new(
+        Method::GET,
+        "/data/entities/{entity_id}/preview-files",
+        "Get the previews of an entity's tasks",
+        |r| r.to(entity_preview_files),
+    ));
+    routes
+}
+
+/// The tasks of the entities `entities` selects from `key`, with the names of
+/// what they belong to; `assignees` on `?relations=true` where `relations`
+/// allows it; blanked for clients. Tasks without a status are left out, as in Zou.
+pub(super) async fn task_rows(
+    ctx: &Ctx<'_>,
+    role: Role,
+    entities: &str,
+    key: &Json,
+    relations: bool,
+) -> ApiResult<Vec<Json>> {
+    let key = id_of(key)?;
+    let tasks = ctx
+        .db()
+        .fetch_all(
+            &format!(
+                "SELECT t.*, p.name AS project_name, tt.name AS task_type_name, ts.name AS task_status_name, \
+                 et.name AS entity_type_name, e.name AS entity_name FROM task t \
+                 JOIN project p ON p.id = t.project_id JOIN task_type tt ON tt.id = t.task_type_id \
+                 JOIN task_status ts ON ts.id = t.task_status_id JOIN entity e ON e.id = t.entity_id \
+                 JOIN entity_type et ON et.id = e.entity_type_id WHERE t.entity_id IN ({entities}) \
+                 ORDER BY lower(t.name), lower(p.name), lower(tt.name), lower(et.name), lower(e.name), t.id"
+            ),
+            std::slice::from_ref(&key),
+            Some("task"),
+        )
+        .await?;
+    let relations = relations
+        && ctx
+            .param("relations")
+            .is_some_and(|r| r.eq_ignore_ascii_case("true"));
+    let mut assignees: HashMap<String, Vec<Json>> = HashMap::new();
+    if relations {
+        let links = ctx
+            .db()
+            .fetch_all(
+                &format!(
+                    "SELECT l.task_id, l.person_id FROM task_person_link l JOIN task t ON t.id = l.task_id \
+                     WHERE t.entity_id IN ({entities}) ORDER BY l.person_id"
+                ),
+                &[key],
+                None,
+            )
+            .await?;
+        for link in links {
+            let task = link["task_id"].as_str().unwrap_or_default().to_string();
+            assignees
+                .entry(task)
+                .or_default()
+                .push(link["person_id"].clone());
+        }
+    }
+    Ok(tasks
+        .into_iter()
+        .map(|mut task| {
+            if relations {
+                let people = task["id"]
+                    .as_str()
+                    .and_then(|id| assignees.remove(id))
+                    .unwrap_or_default();
+                task.insert("assignees".into(), Json::Array(people));
+            }
+            task.insert("type".into(), json!("Task"));
+            if role == Role::Client {
+                blank_for_clients(&mut task);
+            }
+            Json::Object(task)
+        })
+        .collect())
+}
+
+/// Clients see a task's status but not how the studio works on it.
+fn blank_for_clients(task: &mut Map<String, Json>) {
+    for (key, blank) in [
+        ("assignees", json!([])),
+        ("assigner_id", Json::Null),
+        ("completion_rate", json!(0)),
+        ("difficulty", Json::Null),
+        ("done_date", Json::Null),
+        ("due_date", Json::Null),
+        ("duration", json!(0)),
+        ("end_date", Json::Null),
+        ("estimation", json!(0)),
+        ("last_comment_date", Json::Null),
+        ("nb_assets_ready", json!(0)),
+        ("nb_drawings", json!(0)),
+        ("priority", json!(0)),
+        ("real_start_date", Json::Null),
+        ("retake_count", json!(0)),
+        ("start_date", Json::Null),
+    ] {
+        if task.contains_key(key) {
+            task.insert(key.into(), blank);
+        }
+    }
+}
+
+/// The tasks inside an episode or sequence; vendors never list them.
+async fn container_tasks(
+    kind: Kind,
+    entities: &'static str,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let (row, role) = readable(&ctx, kind, &id).await?;
+    if role == Role::Vendor {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(HttpResponse::Ok().json(task_rows(&ctx, role, entities, &row["id"], true).await?))
+}
+
+/// Any entity (404 otherwise) whose project the caller is in; vendors need a task on it.
+async fn entity(ctx: &Ctx<'_>, id: &str) -> ApiResult<Row> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    let row = ctx
+        .db()
+        .fetch_optional(
+            "SELECT * FROM entity WHERE id = $1",
+            &[id.into()],
+            Some("entity"),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let role = team_role(ctx, row.get("project_id")).await?;
+    check_vendor(ctx, role, &row).await?;
+    Ok(row)
+}
+
+async fn entity_time_spents(
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let row = entity(&ctx, &id).await?;
+    let rows = state
+        .db
+        .fetch_all(
+            "SELECT ts.* FROM time_spent ts JOIN task t ON t.id = ts.task_id WHERE t.entity_id = $1 \
+             ORDER BY ts.date DESC, ts.id",
+            &[id_of(&row["id"])?],
+            Some("time_spent"),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(super::typed(rows, "TimeSpent")))
+}
+
+async fn entity_preview_files(
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let row = entity(&ctx, &id).await?;
+    let rows = state
+        .db
+        .fetch_all(
+            "SELECT pf.id, pf.name, pf.original_name, pf.extension, pf.revision, pf.position, pf.file_size, \
+             pf.status, pf.validation_status, pf.task_id, pf.person_id, pf.created_at, pf.token_in, pf.token_out \
+             FROM preview_file pf JOIN task t ON t.id = pf.task_id JOIN task_type tt ON tt.id = t.task_type_id \
+             WHERE t.entity_id = $1 ORDER BY tt.name, pf.revision DESC, pf.position, pf.id",
+            &[id_of(&row["id"])?],
+            Some("preview_file"),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(rows))
+}

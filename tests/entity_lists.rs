@@ -1,0 +1,278 @@
+//! The task lists of what an episode or sequence contains, and an entity's time and previews.
+mod common;
+
+use common::*;
+use serde_json::{json, Value as Json};
+use std::collections::HashMap;
+use tusk_actors::role::Role;
+
+fn id(value: &Json) -> String {
+    value["id"].as_str().unwrap().to_string()
+}
+
+struct Show {
+    admin: String,
+    project: String,
+    episode: String,
+    sequence: String,
+    shot: String,
+    asset: String,
+    tasks: Vec<Json>,
+}
+
+/// E1 holds Q1 (shot SH1, scene SC1), the edit ED1 and the asset Bunny (main episode E1);
+/// each of them, E1 and Q1 has one task; another episode's asset has one too.
+async fn show(app: &TestApp) -> Show {
+    let admin = app.admin_token().await;
+    let project = app.create_project(&admin, "Show").await;
+    let base = format!("/data/projects/{project}");
+    let create = |path: &str, body: Json| {
+        let url = format!("{base}/{path}");
+        let admin = admin.clone();
+        async move { id(&app.post(&url, &admin, body).await.1) }
+    };
+    let episode = create("episodes", json!({"name": "E1"})).await;
+    let other_episode = create("episodes", json!({"name": "E2"})).await;
+    let sequence = create("sequences", json!({"name": "Q1", "episode_id": episode})).await;
+    let shot = create("shots", json!({"name": "SH1", "sequence_id": sequence})).await;
+    let scene = create("scenes", json!({"name": "SC1", "sequence_id": sequence})).await;
+    let edit = create("edits", json!({"name": "ED1", "episode_id": episode})).await;
+    let (_, types) = app.get("/data/entity-types?name=Character", &admin).await;
+    let character = id(&types[0]);
+    let asset = create(
+        &format!("asset-types/{character}/assets/new"),
+        json!({"name": "Bunny", "episode_id": episode}),
+    )
+    .await;
+    let stray = create(
+        &format!("asset-types/{character}/assets/new"),
+        json!({"name": "Fox", "episode_id": other_episode}),
+    )
+    .await;
+    let mut task_type = HashMap::new();
+    for name in ["Animation", "Modeling", "Edit"] {
+        let (_, found) = app
+            .get(&format!("/data/task-types?name={name}"), &admin)
+            .await;
+        task_type.insert(name, id(&found[0]));
+    }
+    for kind in ["Scene", "Episode", "Sequence"] {
+        let body = json!({"name": format!("{kind} Work"), "for_entity": kind});
+        task_type.insert(
+            kind,
+            id(&app.post("/data/task-types", &admin, body).await.1),
+        );
+    }
+    let mut tasks = Vec::new();
+    for (entity, kind) in [
+        (&shot, "Animation"),
+        (&scene, "Scene"),
+        (&edit, "Edit"),
+        (&asset, "Modeling"),
+        (&stray, "Modeling"),
+        (&episode, "Episode"),
+        (&sequence, "Sequence"),
+    ] {
+        let (status, task) = app
+            .post(
+                "/data/tasks",
+                &admin,
+                json!({"task_type_id": task_type[kind], "entity_id": entity}),
+            )
+            .await;
+        assert_eq!(status, 201, "{task}");
+        tasks.push(task);
+    }
+    Show {
+        admin,
+        project,
+        episode,
+        sequence,
+        shot,
+        asset,
+        tasks,
+    }
+}
+
+fn entity_names(tasks: &Json) -> Vec<&str> {
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["entity_name"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn episodes_and_sequences_list_the_tasks_of_what_they_hold() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let e = format!("/data/episodes/{}", s.episode);
+    let (status, shot_tasks) = app.get(&format!("{e}/shot-tasks"), &s.admin).await;
+    assert_eq!(status, 200, "{shot_tasks}");
+    let mut names = entity_names(&shot_tasks);
+    names.sort();
+    assert_eq!(names, ["SC1", "SH1"]);
+    assert_eq!(
+        (
+            &shot_tasks[0]["task_type_name"],
+            &shot_tasks[0]["project_name"],
+            &shot_tasks[0]["type"]
+        ),
+        (&json!("Animation"), &json!("Show"), &json!("Task")),
+        "SH1's Animation sorts before SC1's Scene Work"
+    );
+    let (_, assets) = app.get(&format!("{e}/asset-tasks"), &s.admin).await;
+    assert_eq!(entity_names(&assets), ["Bunny"]);
+    assert_eq!(assets[0]["entity_type_name"], "Character");
+    let (_, edits) = app.get(&format!("{e}/edit-tasks"), &s.admin).await;
+    assert_eq!(entity_names(&edits), ["ED1"]);
+    let (_, in_sequence) = app
+        .get(
+            &format!("/data/sequences/{}/shot-tasks", s.sequence),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(in_sequence.as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get(
+            &format!("/data/sequences/{}/shot-tasks", s.episode),
+            &s.admin
+        )
+        .await
+        .0,
+        404,
+        "an episode is not a sequence"
+    );
+}
+
+#[tokio::test]
+async fn task_lists_show_assignees_on_request_hide_work_from_clients_and_refuse_vendors() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let artist = app.person_with_role("artist@example.com", Role::User).await;
+    let shot_task = s
+        .tasks
+        .iter()
+        .find(|t| t["entity_id"] == json!(s.shot))
+        .unwrap();
+    app.put(
+        &format!("/data/tasks/{}", id(shot_task)),
+        &s.admin,
+        json!({"assignees": [artist], "retake_count": 2}),
+    )
+    .await;
+    let url = format!("/data/sequences/{}/shot-tasks", s.sequence);
+    let (_, plain) = app.get(&url, &s.admin).await;
+    assert!(plain[0].get("assignees").is_none());
+    let (_, with) = app.get(&format!("{url}?relations=TRUE"), &s.admin).await;
+    let shot_row = with
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["entity_name"] == "SH1")
+        .unwrap();
+    assert_eq!(shot_row["assignees"], json!([artist]));
+    assert_eq!(shot_row["retake_count"], 2);
+
+    let client = app
+        .person_with_role("client@example.com", Role::Client)
+        .await;
+    app.join_team(&s.project, &client, None).await;
+    let client = app.token_for("client@example.com", PASSWORD).await;
+    let (status, seen) = app.get(&format!("{url}?relations=true"), &client).await;
+    assert_eq!(status, 200, "{seen}");
+    let shot_row = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["entity_name"] == "SH1")
+        .unwrap();
+    assert_eq!(
+        (&shot_row["assignees"], &shot_row["retake_count"]),
+        (&json!([]), &json!(0))
+    );
+
+    let vendor = app
+        .person_with_role("vendor@example.com", Role::Vendor)
+        .await;
+    app.join_team(&s.project, &vendor, None).await;
+    let vendor = app.token_for("vendor@example.com", PASSWORD).await;
+    assert_eq!(app.get(&url, &vendor).await.0, 403);
+    app.person_with_role("outsider@example.com", Role::User)
+        .await;
+    let outsider = app.token_for("outsider@example.com", PASSWORD).await;
+    assert_eq!(app.get(&url, &outsider).await.0, 403);
+}
+
+#[tokio::test]
+async fn an_entity_lists_the_time_logged_and_the_previews_of_its_tasks() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let artist = app.person_with_role("artist@example.com", Role::User).await;
+    let asset_task = s
+        .tasks
+        .iter()
+        .find(|t| t["entity_id"] == json!(s.asset))
+        .unwrap();
+    for (date, minutes) in [("2027-01-04", 60.0), ("2027-01-06", 30.0)] {
+        let log = json!({"task_id": asset_task["id"], "person_id": artist, "date": date, "duration": minutes});
+        assert_eq!(app.post("/data/time-spents", &s.admin, log).await.0, 201);
+    }
+    let entity = format!("/data/entities/{}", s.asset);
+    let (status, logs) = app.get(&format!("{entity}/time-spents"), &s.admin).await;
+    assert_eq!(status, 200, "{logs}");
+    let dates: Vec<&Json> = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["date"])
+        .collect();
+    assert_eq!(dates, [&json!("2027-01-06"), &json!("2027-01-04")]);
+    assert_eq!(logs[0]["type"], "TimeSpent");
+
+    for revision in [1, 2] {
+        let preview = json!({"name": format!("v{revision}"), "revision": revision, "task_id": asset_task["id"], "person_id": artist, "extension": "png"});
+        let (status, created) = app.post("/data/preview-files", &s.admin, preview).await;
+        assert_eq!(status, 201, "{created}");
+    }
+    let (status, previews) = app.get(&format!("{entity}/preview-files"), &s.admin).await;
+    assert_eq!(status, 200, "{previews}");
+    let revisions: Vec<&Json> = previews
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["revision"])
+        .collect();
+    assert_eq!(revisions, [&json!(2), &json!(1)]);
+    assert!(previews[0].get("type").is_none());
+
+    let vendor = app
+        .person_with_role("vendor@example.com", Role::Vendor)
+        .await;
+    app.join_team(&s.project, &vendor, None).await;
+    let vendor_token = app.token_for("vendor@example.com", PASSWORD).await;
+    assert_eq!(
+        app.get(&format!("{entity}/time-spents"), &vendor_token)
+            .await
+            .0,
+        403,
+        "a vendor needs a task on the entity"
+    );
+    app.put(
+        &format!("/data/tasks/{}", id(asset_task)),
+        &s.admin,
+        json!({"assignees": [vendor]}),
+    )
+    .await;
+    assert_eq!(
+        app.get(&format!("{entity}/time-spents"), &vendor_token)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        app.get("/data/entities/nope/time-spents", &s.admin).await.0,
+        404
+    );
+}
