@@ -12,6 +12,7 @@ pub mod organisation;
 pub mod permissions;
 pub mod persons;
 pub mod projects;
+pub mod slug;
 
 pub use app::{Application, FirstAdmin};
 pub use config::Config;

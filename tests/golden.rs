@@ -24,9 +24,21 @@ fn shape(value: &Json) -> Json {
     }
 }
 
-/// Objects keyed by ids (`{task_type_id: {...}}`) are maps: only their values have a shape.
+/// Objects keyed by ids (`{task_type_id: {...}}`, maybe with a `total`) are
+/// maps: only their values have a shape.
 fn is_map(object: &Map<String, Json>) -> bool {
-    !object.is_empty() && object.keys().all(|key| uuid::Uuid::parse_str(key).is_ok())
+    object.keys().any(|key| is_id(key)) && object.keys().all(|key| is_id(key) || key == "total")
+}
+
+fn is_id(key: &str) -> bool {
+    uuid::Uuid::parse_str(key).is_ok()
+}
+
+/// The first value of a map that is under an id.
+fn first_entry(map: &Map<String, Json>) -> Option<&Json> {
+    map.iter()
+        .find(|(key, _)| is_id(key))
+        .map(|(_, value)| value)
 }
 
 /// Where `actual` differs from `expected`; a null on either side matches
@@ -38,7 +50,7 @@ fn differences(expected: &Json, actual: &Json, path: &str, out: &mut Vec<String>
         _ if path.ends_with(".data") => {}
         (Json::Object(e), _) if e.contains_key("...abridged_keys") => {}
         (Json::Object(e), Json::Object(a)) if is_map(e) || (e.is_empty() && is_map(a)) => {
-            if let (Some(e), Some(a)) = (e.values().next(), a.values().next()) {
+            if let (Some(e), Some(a)) = (first_entry(e), first_entry(a)) {
                 differences(e, a, &format!("{path}.{{id}}"), out);
             }
         }
@@ -504,6 +516,225 @@ async fn breakdown_answers_have_zou_shapes() {
         )
         .await;
     c.check("PUT", "shots", true, &updated);
+    assert!(
+        c.failures.is_empty(),
+        "{} differences:\n{}",
+        c.failures.len(),
+        c.failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn project_lists_budgets_and_instances_have_zou_shapes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut c = Checker {
+        shapes: shapes(),
+        failures: Vec::new(),
+    };
+    let project = app.create_project(&admin, "Show").await;
+    let base = format!("/data/projects/{project}");
+    let me = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.1["user"]["id"].clone();
+    app.join_team(&project, me.as_str().unwrap(), None).await;
+    let post = |path: String, body: Json| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            let (status, created) = app.post(&path, &admin, body).await;
+            assert!(status == 200 || status == 201, "{path}: {created}");
+            created
+        }
+    };
+    let episode = post(format!("{base}/episodes"), json!({"name": "E01"})).await;
+    let sequence = post(
+        format!("{base}/sequences"),
+        json!({"name": "SQ01", "episode_id": episode["id"]}),
+    )
+    .await;
+    let shot = post(
+        format!("{base}/shots"),
+        json!({"name": "SH010", "sequence_id": sequence["id"], "nb_frames": 48}),
+    )
+    .await;
+    let scene = post(
+        format!("{base}/scenes"),
+        json!({"name": "SC01", "sequence_id": sequence["id"]}),
+    )
+    .await;
+    let (_, types) = app.get("/data/entity-types?name=Character", &admin).await;
+    let asset = post(
+        format!(
+            "{base}/asset-types/{}/assets/new",
+            types[0]["id"].as_str().unwrap()
+        ),
+        json!({"name": "Bunny", "episode_id": episode["id"]}),
+    )
+    .await;
+    let (_, modeling) = app.get("/data/task-types?name=Modeling", &admin).await;
+    let (_, animation) = app.get("/data/task-types?name=Animation", &admin).await;
+    let (_, wip) = app.get("/data/task-status?short_name=wip", &admin).await;
+    let mut tasks = Vec::new();
+    for (task_type, entity) in [(&modeling, &asset), (&animation, &shot)] {
+        let task = post(
+            "/data/tasks".into(),
+            json!({"task_type_id": task_type[0]["id"], "entity_id": entity["id"],
+                   "task_status_id": wip[0]["id"], "assignees": [me]}),
+        )
+        .await;
+        tasks.push(task);
+    }
+    post(
+        "/data/time-spents".into(),
+        json!({"task_id": tasks[0]["id"], "person_id": me, "date": "2026-11-20", "duration": 60.0}),
+    )
+    .await;
+    post(
+        "/data/day-offs".into(),
+        json!({"person_id": me, "date": "2026-12-01", "end_date": "2026-12-02", "description": "rest"}),
+    )
+    .await;
+    let budget = post(format!("{base}/budgets"), json!({"name": "V1"})).await;
+    c.check_named("POST__data__projects__{project_id}__budgets", &budget);
+    let budget_url = format!("{base}/budgets/{}", budget["id"].as_str().unwrap());
+    let (_, departments) = app.get("/data/departments", &admin).await;
+    let entry = post(
+        format!("{budget_url}/entries"),
+        json!({"department_id": departments[0]["id"], "person_id": me, "start_date": "2026-11-01",
+               "months_duration": 2, "daily_salary": 300, "position": "artist", "seniority": "mid"}),
+    )
+    .await;
+    c.check_named(
+        "POST__data__projects__{project_id}__budgets__{budget_id}__entries",
+        &entry,
+    );
+    let instance = post(
+        format!(
+            "/data/scenes/{}/asset-instances",
+            scene["id"].as_str().unwrap()
+        ),
+        json!({"asset_id": asset["id"], "description": "front"}),
+    )
+    .await;
+    c.check_named("POST__data__scenes__{scene_id}__asset-instances", &instance);
+    let nested = post(
+        format!(
+            "/data/assets/{}/asset-asset-instances",
+            asset["id"].as_str().unwrap()
+        ),
+        json!({"asset_to_instantiate_id": asset["id"], "description": "mirror"}),
+    )
+    .await;
+    c.check_named(
+        "POST__data__assets__{asset_id}__asset-asset-instances",
+        &nested,
+    );
+    let cast = post(
+        format!(
+            "/data/shots/{}/asset-instances",
+            shot["id"].as_str().unwrap()
+        ),
+        json!({"asset_instance_id": instance["id"]}),
+    )
+    .await;
+    c.check_named("POST__data__shots__{shot_id}__asset-instances", &cast);
+    let linked = post(
+        format!("/data/scenes/{}/shots", scene["id"].as_str().unwrap()),
+        json!({"shot_id": shot["id"]}),
+    )
+    .await;
+    c.check_named("POST__data__scenes__{scene_id}__shots", &linked);
+
+    let id = |v: &Json| v["id"].as_str().unwrap().to_string();
+    let entry_url = format!("{budget_url}/entries/{}", id(&entry));
+    let task_type_id = id(&modeling[0]);
+    for (name, url) in [
+        (
+            "GET__data__projects__{project_id}__budgets",
+            format!("{base}/budgets"),
+        ),
+        (
+            "GET__data__projects__{project_id}__budgets__{budget_id}",
+            budget_url.clone(),
+        ),
+        (
+            "GET__data__projects__{project_id}__budgets__{budget_id}__entries",
+            format!("{budget_url}/entries"),
+        ),
+        (
+            "GET__data__projects__{project_id}__budgets__{budget_id}__entries__{entry_id}",
+            entry_url,
+        ),
+        (
+            "GET__data__projects__{project_id}__budgets__time-spents",
+            format!("{base}/budgets/time-spents"),
+        ),
+        (
+            "GET__data__projects__{project_id}__time-spents",
+            format!("{base}/time-spents"),
+        ),
+        (
+            "GET__data__projects__{project_id}__task-types__{task_type_id}__time-spents",
+            format!("{base}/task-types/{task_type_id}/time-spents"),
+        ),
+        (
+            "GET__data__projects__{project_id}__day-offs",
+            format!("{base}/day-offs"),
+        ),
+        (
+            "GET__data__episodes__{episode_id}__asset-tasks",
+            format!("/data/episodes/{}/asset-tasks", id(&episode)),
+        ),
+        (
+            "GET__data__episodes__{episode_id}__shot-tasks",
+            format!("/data/episodes/{}/shot-tasks", id(&episode)),
+        ),
+        (
+            "GET__data__sequences__{sequence_id}__shot-tasks",
+            format!("/data/sequences/{}/shot-tasks", id(&sequence)),
+        ),
+        (
+            "GET__data__entities__{entity_id}__time-spents",
+            format!("/data/entities/{}/time-spents", id(&asset)),
+        ),
+        (
+            "GET__data__assets__{asset_id}__asset-asset-instances",
+            format!("/data/assets/{}/asset-asset-instances", id(&asset)),
+        ),
+        (
+            "GET__data__assets__{asset_id}__scene-asset-instances",
+            format!("/data/assets/{}/scene-asset-instances", id(&asset)),
+        ),
+        (
+            "GET__data__assets__{asset_id}__shot-asset-instances",
+            format!("/data/assets/{}/shot-asset-instances", id(&asset)),
+        ),
+        (
+            "GET__data__scenes__{scene_id}__asset-instances",
+            format!("/data/scenes/{}/asset-instances", id(&scene)),
+        ),
+        (
+            "GET__data__shots__{shot_id}__asset-instances",
+            format!("/data/shots/{}/asset-instances", id(&shot)),
+        ),
+        (
+            "GET__data__scenes__{scene_id}__shots",
+            format!("/data/scenes/{}/shots", id(&scene)),
+        ),
+    ] {
+        let (status, answer) = app.get(&url, &admin).await;
+        assert_eq!(status, 200, "{url}: {answer}");
+        assert!(
+            answer.as_array().is_none_or(|a| !a.is_empty())
+                && answer.as_object().is_none_or(|o| !o.is_empty()),
+            "{url} is empty"
+        );
+        c.check_named(name, &answer);
+    }
+    let (_, updated) = app.put(&budget_url, &admin, json!({"name": "V1b"})).await;
+    c.check_named(
+        "PUT__data__projects__{project_id}__budgets__{budget_id}",
+        &updated,
+    );
     assert!(
         c.failures.is_empty(),
         "{} differences:\n{}",

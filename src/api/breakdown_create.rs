@@ -264,7 +264,7 @@ fn typed(mut row: Row, kind: Kind) -> Json {
     Json::Object(row)
 }
 
-async fn refresh(state: &AppState, project: &Json, touched: Touched) -> ApiResult<()> {
+pub(super) async fn refresh(state: &AppState, project: &Json, touched: Touched) -> ApiResult<()> {
     match scope::project_id(Some(project)) {
         Some(project) => state
             .projects

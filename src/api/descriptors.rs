@@ -72,61 +72,6 @@ const DATA_TYPES: [&str; 10] = [
 const WRONG_ENTITY_TYPE: &str =
     "Wrong entity type. Please select Asset, Shot, Sequence, Episode, Edit, Project, or Task.";
 
-/// A field name from a descriptor name: lowercase ASCII words joined by `_`
-/// (accented Latin letters lose their accents).
-pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    let mut gap = false;
-    let chars: Vec<char> = name.replace('\'', "-").chars().collect();
-    for (index, c) in chars.iter().enumerate() {
-        let between_digits = *c == ','
-            && index > 0
-            && chars[index - 1].is_ascii_digit()
-            && chars.get(index + 1).is_some_and(char::is_ascii_digit);
-        if between_digits {
-            continue;
-        }
-        let plain = fold(*c);
-        if plain.is_empty() {
-            gap = true;
-            continue;
-        }
-        for p in plain.chars() {
-            if p.is_ascii_alphanumeric() {
-                if gap && !out.is_empty() {
-                    out.push('_');
-                }
-                gap = false;
-                out.push(p.to_ascii_lowercase());
-            } else {
-                gap = true;
-            }
-        }
-    }
-    out
-}
-
-/// The ASCII spelling of a character ("" for a separator).
-fn fold(c: char) -> String {
-    let plain = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => "a",
-        'æ' | 'Æ' => "ae",
-        'ç' | 'Ç' => "c",
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => "e",
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => "i",
-        'ñ' | 'Ñ' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => "o",
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => "u",
-        'ý' | 'ÿ' | 'Ý' => "y",
-        'ß' => "ss",
-        'œ' | 'Œ' => "oe",
-        '€' => "EUR",
-        c if c.is_ascii_alphanumeric() => return c.to_string(),
-        _ => "",
-    };
-    plain.to_string()
-}
-
 async fn project(state: &AppState, id: &str) -> ApiResult<Row> {
     let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     state
@@ -441,7 +386,7 @@ async fn create(
         ));
     }
     let data_type = data_type(&body)?;
-    let field = slug(&name);
+    let field = crate::slug::slug(&name);
     if name.chars().count() > 120 || field.len() > 120 {
         return Err(ApiError::bad_request(
             "Metadata descriptor name is too long.",
@@ -601,7 +546,7 @@ async fn update(
     let mut data_moved = false;
     let (name, field) = match name {
         Some(name) => {
-            let field = slug(&name);
+            let field = crate::slug::slug(&name);
             if name.chars().count() > 120 || field.len() > 120 {
                 return Err(ApiError::bad_request(
                     "Metadata descriptor name is too long.",
@@ -783,27 +728,4 @@ async fn reorder(
         .filter(|d| d["entity_type"] == entity_type.as_str())
         .collect();
     Ok(HttpResponse::Ok().json(rows))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::slug;
-
-    #[test]
-    fn field_names_are_lowercase_ascii_words() {
-        for (name, field) in [
-            ("Rig Notes", "rig_notes"),
-            ("Tmp md 3514 (u)", "tmp_md_3514_u"),
-            ("Director's note", "director_s_note"),
-            ("a_b-c", "a_b_c"),
-            ("  --Hello__World--  ", "hello_world"),
-            ("Épaisseur", "epaisseur"),
-            ("ß straße", "ss_strasse"),
-            ("1,000 frames", "1000_frames"),
-            ("€ price", "eur_price"),
-            ("!!!", ""),
-        ] {
-            assert_eq!(slug(name), field, "{name}");
-        }
-    }
 }

@@ -18,9 +18,7 @@ use std::collections::HashMap;
 use tusk_actors::role::Role;
 use uuid::Uuid;
 
-/// Which entities' tasks a container lists, as SQL selecting their ids from the container's (`$1`).
-const EPISODE_ASSETS: &str = "SELECT e.id FROM entity e JOIN entity_type et ON et.id = e.entity_type_id \
-     WHERE e.source_id = $1 AND et.name NOT IN ('Episode', 'Sequence', 'Shot', 'Scene', 'Edit', 'Concept')";
+// Which entities' tasks a container lists, as SQL selecting their ids from the container's (`$1`).
 pub(super) const EPISODE_SHOTS: &str =
     "SELECT id FROM entity WHERE parent_id IN (SELECT id FROM entity WHERE parent_id = $1)";
 pub(super) const SEQUENCE_SHOTS: &str = "SELECT id FROM entity WHERE parent_id = $1";
@@ -30,29 +28,33 @@ const EPISODE_EDITS: &str =
 
 pub(super) fn routes() -> Vec<Route> {
     let mut routes = Vec::new();
+    let episode_assets = format!(
+        "SELECT id FROM entity WHERE source_id = $1 AND {}",
+        Kind::Asset.type_condition().sql
+    );
     for (path, kind, entities, what) in [
         (
             "/data/episodes/{episode_id}/asset-tasks",
             Kind::Episode,
-            EPISODE_ASSETS,
+            episode_assets,
             "assets",
         ),
         (
             "/data/episodes/{episode_id}/shot-tasks",
             Kind::Episode,
-            EPISODE_SHOTS,
+            EPISODE_SHOTS.to_string(),
             "shots and scenes",
         ),
         (
             "/data/episodes/{episode_id}/edit-tasks",
             Kind::Episode,
-            EPISODE_EDITS,
+            EPISODE_EDITS.to_string(),
             "edits",
         ),
         (
             "/data/sequences/{sequence_id}/shot-tasks",
             Kind::Sequence,
-            SEQUENCE_SHOTS,
+            SEQUENCE_SHOTS.to_string(),
             "shots and scenes",
         ),
     ] {
@@ -61,8 +63,9 @@ pub(super) fn routes() -> Vec<Route> {
             path,
             format!("Get the tasks of the {what} of one of {}", kind.route()),
             move |r| {
+                let entities = entities.clone();
                 r.to(move |state, identity, id, req| {
-                    container_tasks(kind, entities, state, identity, id, req)
+                    container_tasks(kind, entities.clone(), state, identity, id, req)
                 })
             },
         ));
@@ -181,7 +184,7 @@ fn blank_for_clients(task: &mut Map<String, Json>) {
 /// The tasks inside an episode or sequence; vendors never list them.
 async fn container_tasks(
     kind: Kind,
-    entities: &'static str,
+    entities: String,
     state: web::Data<AppState>,
     identity: Identity,
     id: web::Path<String>,
@@ -192,7 +195,7 @@ async fn container_tasks(
     if role == Role::Vendor {
         return Err(ApiError::Forbidden);
     }
-    Ok(HttpResponse::Ok().json(task_rows(&ctx, role, entities, &row["id"], true).await?))
+    Ok(HttpResponse::Ok().json(task_rows(&ctx, role, &entities, &row["id"], true).await?))
 }
 
 /// Any entity (404 otherwise) whose project the caller is in; vendors need a task on it.

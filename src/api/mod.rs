@@ -10,6 +10,7 @@ mod casting;
 mod descriptors;
 mod entity_lists;
 mod index;
+mod instances;
 mod project_links;
 mod project_settings;
 mod sharing;
@@ -67,6 +68,7 @@ pub fn table() -> Vec<Route> {
         stats::routes(),
         budgets::routes(),
         entity_lists::routes(),
+        instances::routes(),
     ]
     .into_iter()
     .flatten()
