@@ -645,6 +645,26 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
     c.check_named("POST__data__scenes__{scene_id}__shots", &linked);
 
     let id = |v: &Json| v["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("{base}/settings/task-types"),
+        &admin,
+        json!({"task_type_id": modeling[0]["id"]}),
+    )
+    .await;
+    let software = post(
+        "/data/softwares".into(),
+        json!({"name": "Blender", "short_name": "bl", "file_extension": "blend"}),
+    )
+    .await;
+    let software_link = post(
+        format!("{base}/task-types/{}/softwares", id(&modeling[0])),
+        json!({"software_id": software["id"]}),
+    )
+    .await;
+    c.check_named(
+        "POST__data__projects__{project_id}__task-types__{task_type_id}__softwares",
+        &software_link,
+    );
     let entry_url = format!("{budget_url}/entries/{}", id(&entry));
     let task_type_id = id(&modeling[0]);
     for (name, url) in [
@@ -719,6 +739,26 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__scenes__{scene_id}__shots",
             format!("/data/scenes/{}/shots", id(&scene)),
+        ),
+        (
+            "GET__data__projects__{project_id}__task-type-softwares",
+            format!("{base}/task-type-softwares"),
+        ),
+        (
+            "GET__data__projects__{project_id}__schedule-items__task-types",
+            format!("{base}/schedule-items/task-types"),
+        ),
+        (
+            "GET__data__projects__{project_id}__schedule-items__{task_type_id}__asset-types",
+            format!("{base}/schedule-items/{task_type_id}/asset-types"),
+        ),
+        (
+            "GET__data__projects__{project_id}__schedule-items__{task_type_id}__episodes",
+            format!("{base}/schedule-items/{task_type_id}/episodes"),
+        ),
+        (
+            "GET__data__projects__{project_id}__schedule-items__{task_type_id}__sequences",
+            format!("{base}/schedule-items/{task_type_id}/sequences"),
         ),
     ] {
         let (status, answer) = app.get(&url, &admin).await;

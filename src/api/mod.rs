@@ -13,6 +13,7 @@ mod index;
 mod instances;
 mod project_links;
 mod project_settings;
+mod schedules;
 mod sharing;
 mod stats;
 mod with_tasks;
@@ -69,6 +70,7 @@ pub fn table() -> Vec<Route> {
         budgets::routes(),
         entity_lists::routes(),
         instances::routes(),
+        schedules::routes(),
     ]
     .into_iter()
     .flatten()
