@@ -276,3 +276,133 @@ async fn an_entity_lists_the_time_logged_and_the_previews_of_its_tasks() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_shot_keeps_its_earlier_names_and_frame_ranges() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let entity = format!("/data/entities/{}", s.shot);
+    let (status, renamed) = app
+        .put(
+            &entity,
+            &s.admin,
+            json!({"name": "SH1b", "data": {"frame_in": 1, "frame_out": 50}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    let url = format!("/data/shots/{}/versions", s.shot);
+    let (status, versions) = app.get(&url, &s.admin).await;
+    assert_eq!(status, 200, "{versions}");
+    assert_eq!(versions.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (
+            &versions[0]["name"],
+            &versions[0]["data"]["frame_out"],
+            &versions[0]["type"]
+        ),
+        (&json!("SH1"), &json!(50), &json!("ShotVersion"))
+    );
+    app.put(&entity, &s.admin, json!({"data": {"frame_out": 60}}))
+        .await;
+    let (_, versions) = app.get(&url, &s.admin).await;
+    assert_eq!(
+        versions.as_array().unwrap().len(),
+        1,
+        "one burst, one version"
+    );
+    assert_eq!(versions[0]["data"]["frame_out"], 60);
+    app.put(&entity, &s.admin, json!({"description": "wide"}))
+        .await;
+    assert_eq!(app.get(&url, &s.admin).await.1.as_array().unwrap().len(), 1);
+    let edit_versions = format!(
+        "/data/edits/{}/versions",
+        s.tasks[2]["entity_id"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&edit_versions, &s.admin).await.1, json!([]));
+    assert_eq!(
+        app.get(&format!("/data/edits/{}/versions", s.shot), &s.admin)
+            .await
+            .0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn an_episode_lists_its_edits_and_concepts_list_with_their_tasks() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let (status, edits) = app
+        .get(&format!("/data/episodes/{}/edits", s.episode), &s.admin)
+        .await;
+    assert_eq!(status, 200, "{edits}");
+    assert_eq!(
+        (&edits[0]["name"], &edits[0]["type"]),
+        (&json!("ED1"), &json!("Edit"))
+    );
+    assert_eq!(edits.as_array().unwrap().len(), 1);
+
+    let (_, concept) = app
+        .post(
+            &format!("/data/projects/{}/concepts", s.project),
+            &s.admin,
+            json!({"name": "Bunny sketch"}),
+        )
+        .await;
+    let (status, linked) = app
+        .put(
+            &format!("/data/entities/{}", id(&concept)),
+            &s.admin,
+            json!({"entity_concept_links": [s.asset]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{linked}");
+    let (_, concept_type) = app.get("/data/task-types?name=Concept", &s.admin).await;
+    let concept_task_type = concept_type
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["for_entity"] == "Concept")
+        .unwrap();
+    let (_, task) = app
+        .post(
+            "/data/tasks",
+            &s.admin,
+            json!({"task_type_id": concept_task_type["id"], "entity_id": concept["id"]}),
+        )
+        .await;
+    let (status, rows) = app
+        .get(
+            &format!("/data/entities/{}/entities-linked/with-tasks", s.asset),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(status, 200, "{rows}");
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    let row = &rows[0];
+    assert_eq!(
+        (
+            &row["id"],
+            &row["type"],
+            &row["project_name"],
+            &row["entity_concept_links"],
+            &row["tasks"][0]["id"],
+            &row["tasks"][0]["priority"],
+        ),
+        (
+            &concept["id"],
+            &json!("Concept"),
+            &json!("Show"),
+            &json!([s.asset]),
+            &task["id"],
+            &json!(0)
+        )
+    );
+    assert_eq!(row["tasks"][0]["assignees"], json!([]));
+    let (_, nothing) = app
+        .get(
+            &format!("/data/entities/{}/entities-linked/with-tasks", id(&concept)),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(nothing, json!([]));
+}

@@ -651,6 +651,24 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         json!({"task_type_id": modeling[0]["id"]}),
     )
     .await;
+    app.put(
+        &format!("/data/entities/{}", id(&shot)),
+        &admin,
+        json!({"name": "SH010b"}),
+    )
+    .await;
+    post(
+        format!("{base}/edits"),
+        json!({"name": "Trailer", "episode_id": episode["id"]}),
+    )
+    .await;
+    let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;
+    app.put(
+        &format!("/data/entities/{}", id(&concept)),
+        &admin,
+        json!({"entity_concept_links": [asset["id"]]}),
+    )
+    .await;
     let software = post(
         "/data/softwares".into(),
         json!({"name": "Blender", "short_name": "bl", "file_extension": "blend"}),
@@ -743,6 +761,18 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__projects__{project_id}__task-type-softwares",
             format!("{base}/task-type-softwares"),
+        ),
+        (
+            "GET__data__shots__{shot_id}__versions",
+            format!("/data/shots/{}/versions", id(&shot)),
+        ),
+        (
+            "GET__data__episodes__{episode_id}__edits",
+            format!("/data/episodes/{}/edits", id(&episode)),
+        ),
+        (
+            "GET__data__entities__{entity_id}__entities-linked__with-tasks",
+            format!("/data/entities/{}/entities-linked/with-tasks", id(&asset)),
         ),
         (
             "GET__data__projects__{project_id}__schedule-items__task-types",

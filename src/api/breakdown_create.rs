@@ -95,6 +95,11 @@ pub(super) fn routes() -> Vec<Route> {
             Kind::Sequence,
             Kind::Scene,
         ),
+        (
+            "/data/episodes/{episode_id}/edits",
+            Kind::Episode,
+            Kind::Edit,
+        ),
     ] {
         routes.push(Route::new(
             Method::GET,

@@ -70,6 +70,24 @@ pub(super) fn routes() -> Vec<Route> {
             },
         ));
     }
+    for kind in [Kind::Shot, Kind::Edit] {
+        routes.push(Route::new(
+            Method::GET,
+            format!(
+                "/data/{}/{{{}_id}}/versions",
+                kind.route(),
+                kind.event_prefix()
+            ),
+            format!("Get the earlier versions of one of {}", kind.route()),
+            move |r| r.to(move |s, i, id, q| versions(kind, s, i, id, q)),
+        ));
+    }
+    routes.push(Route::new(
+        Method::GET,
+        "/data/entities/{entity_id}/entities-linked/with-tasks",
+        "Get the entities linked to an entity (concepts), with their tasks",
+        |r| r.to(linked_with_tasks),
+    ));
     routes.push(Route::new(
         Method::GET,
         "/data/entities/{entity_id}/time-spents",
@@ -255,4 +273,189 @@ async fn entity_preview_files(
         )
         .await?;
     Ok(HttpResponse::Ok().json(rows))
+}
+
+/// Earlier names and frame ranges of a shot (edits have none recorded, as in Zou).
+async fn versions(
+    kind: Kind,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let (row, role) = readable(&ctx, kind, &id).await?;
+    check_vendor(&ctx, role, &row).await?;
+    let rows = state
+        .db
+        .fetch_all(
+            "SELECT name, data, entity_id, person_id, id, created_at, updated_at FROM entity_version \
+             WHERE entity_id = $1 ORDER BY created_at DESC, id DESC",
+            &[id_of(&row["id"])?],
+            Some("entity_version"),
+        )
+        .await?;
+    let type_name = if kind == Kind::Shot {
+        "ShotVersion"
+    } else {
+        "EditVersion"
+    };
+    Ok(HttpResponse::Ok().json(super::typed(rows, type_name)))
+}
+
+const LINKED_TASK_FIELDS: [&str; 15] = [
+    "id",
+    "duration",
+    "due_date",
+    "end_date",
+    "entity_id",
+    "estimation",
+    "last_comment_date",
+    "nb_assets_ready",
+    "priority",
+    "real_start_date",
+    "retake_count",
+    "start_date",
+    "task_status_id",
+    "task_type_id",
+    "assigner_id",
+];
+
+/// The entities that link to this one (concepts showing it), each with all its tasks.
+async fn linked_with_tasks(
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let row = entity(&ctx, &id).await?;
+    let key = id_of(&row["id"])?;
+    let linked = state
+        .db
+        .fetch_all(
+            "SELECT e.*, p.name AS project_name, et.name AS entity_type_name FROM entity e \
+             JOIN project p ON p.id = e.project_id JOIN entity_type et ON et.id = e.entity_type_id \
+             WHERE e.id IN (SELECT entity_in_id FROM entity_concept_link WHERE entity_out_id = $1) \
+             ORDER BY e.name, e.id",
+            std::slice::from_ref(&key),
+            Some("entity"),
+        )
+        .await?;
+    let linked_ids = "SELECT entity_in_id FROM entity_concept_link WHERE entity_out_id = $1";
+    let tasks = state
+        .db
+        .fetch_all(
+            &format!(
+                "SELECT t.* FROM task t JOIN task_type tt ON tt.id = t.task_type_id \
+                 WHERE t.entity_id IN ({linked_ids}) ORDER BY tt.name, t.id"
+            ),
+            std::slice::from_ref(&key),
+            Some("task"),
+        )
+        .await?;
+    let assignees = state
+        .db
+        .fetch_all(
+            &format!(
+                "SELECT l.task_id, l.person_id FROM task_person_link l JOIN task t ON t.id = l.task_id \
+                 WHERE t.entity_id IN ({linked_ids}) ORDER BY l.person_id"
+            ),
+            std::slice::from_ref(&key),
+            None,
+        )
+        .await?;
+    let links = state
+        .db
+        .fetch_all(
+            &format!(
+                "SELECT entity_in_id, entity_out_id FROM entity_concept_link \
+                 WHERE entity_in_id IN ({linked_ids}) ORDER BY entity_out_id"
+            ),
+            &[key],
+            None,
+        )
+        .await?;
+    let mut people: HashMap<String, Vec<Json>> = HashMap::new();
+    for link in assignees {
+        people
+            .entry(text(&link, "task_id"))
+            .or_default()
+            .push(link["person_id"].clone());
+    }
+    let mut by_entity: HashMap<String, Vec<Json>> = HashMap::new();
+    for task in tasks {
+        let mut shown: Map<String, Json> = LINKED_TASK_FIELDS
+            .iter()
+            .map(|key| (key.to_string(), task[*key].clone()))
+            .collect();
+        if shown["priority"].is_null() {
+            shown.insert("priority".into(), json!(0));
+        }
+        shown.insert(
+            "assignees".into(),
+            Json::Array(people.remove(&text(&task, "id")).unwrap_or_default()),
+        );
+        by_entity
+            .entry(text(&task, "entity_id"))
+            .or_default()
+            .push(Json::Object(shown));
+    }
+    let mut points_to: HashMap<String, Vec<Json>> = HashMap::new();
+    for link in links {
+        points_to
+            .entry(text(&link, "entity_in_id"))
+            .or_default()
+            .push(link["entity_out_id"].clone());
+    }
+    let rows: Vec<Json> = linked
+        .into_iter()
+        .map(|mut e| {
+            let id = text(&e, "id");
+            let data = if e["data"].is_object() {
+                e["data"].clone()
+            } else {
+                json!({})
+            };
+            for key in ["fps", "frame_in", "frame_out"] {
+                e.insert(key.into(), data.get(key).cloned().unwrap_or(Json::Null));
+            }
+            e.insert("data".into(), data);
+            let type_name = match e["entity_type_name"].as_str() {
+                Some(
+                    name @ ("Shot" | "Sequence" | "Scene" | "Edit" | "Concept" | "ConceptFolder"
+                    | "Episode"),
+                ) => name.to_string(),
+                _ => "Asset".to_string(),
+            };
+            for key in [
+                "entity_type_name",
+                "code",
+                "shotgun_id",
+                "is_shared",
+                "status",
+                "ready_for",
+            ] {
+                e.remove(key);
+            }
+            e.insert(
+                "tasks".into(),
+                Json::Array(by_entity.remove(&id).unwrap_or_default()),
+            );
+            e.insert(
+                "entity_concept_links".into(),
+                Json::Array(points_to.remove(&id).unwrap_or_default()),
+            );
+            e.insert("type".into(), json!(type_name));
+            Json::Object(e)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(rows))
+}
+
+fn text(row: &Row, key: &str) -> String {
+    row.get(key)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
 }

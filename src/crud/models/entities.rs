@@ -4,7 +4,7 @@
 use crate::crud::id_of;
 use crate::crud::scope::{self, in_open_team_projects, require_manager, team_role};
 use crate::crud::{project_of, Condition, Ctx, Fixed, Hooks, Model, Relation, View};
-use crate::db::{ColumnKind, Row, Tx, Value};
+use crate::db::{now, parse_timestamp, ColumnKind, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use async_trait::async_trait;
@@ -214,7 +214,7 @@ impl Hooks for Entities {
 
     async fn before_update(
         &self,
-        _ctx: &Ctx<'_>,
+        ctx: &Ctx<'_>,
         tx: &mut Tx,
         row: &Row,
         data: &mut Map<String, Json>,
@@ -269,6 +269,9 @@ impl Hooks for Entities {
             }
         }
         merge_data(row, data);
+        if row.get("entity_type_name").and_then(Json::as_str) == Some("Shot") {
+            record_version(ctx, tx, row, data).await?;
+        }
         Ok(())
     }
 
@@ -311,6 +314,75 @@ impl Hooks for Entities {
 
 /// Zou merges `data` into what is stored rather than replacing it; a `null`
 /// or an absent `data` keeps the stored values.
+/// A shot keeps its earlier names and frame ranges (Zou's entity versions):
+/// a change of either records the name before and the data after it. One
+/// person's burst of edits (each within a minute, over at most five) makes one version.
+async fn record_version(
+    ctx: &Ctx<'_>,
+    tx: &mut Tx,
+    row: &Row,
+    data: &Map<String, Json>,
+) -> ApiResult<()> {
+    let after = data.get("data").unwrap_or(&row["data"]);
+    let frames = |d: &Json| (d.get("frame_in").cloned(), d.get("frame_out").cloned());
+    let renamed = data.get("name").is_some_and(|name| name != &row["name"]);
+    if !renamed && frames(after) == frames(&row["data"]) {
+        return Ok(());
+    }
+    let stamp = now();
+    let person = ctx.identity.person.id;
+    let last = tx
+        .fetch_optional(
+            "SELECT id, created_at, updated_at FROM entity_version WHERE entity_id = $1 AND person_id = $2 \
+             ORDER BY created_at DESC LIMIT 1",
+            &[id_of(&row["id"])?, person.into()],
+            Some("entity_version"),
+        )
+        .await?;
+    let age = |version: &Row, key: &str| {
+        version[key]
+            .as_str()
+            .and_then(parse_timestamp)
+            .map(|t| (stamp - t).num_seconds())
+    };
+    let burst = last.filter(|v| {
+        age(v, "updated_at").is_some_and(|s| s <= 60)
+            && age(v, "created_at").is_some_and(|s| s <= 300)
+    });
+    match burst {
+        Some(version) => {
+            tx.execute(
+                "UPDATE entity_version SET data = $1, updated_at = $2 WHERE id = $3",
+                &[
+                    Value::Json(after.clone()),
+                    stamp.into(),
+                    id_of(&version["id"])?,
+                ],
+            )
+            .await?;
+        }
+        None => {
+            tx.insert(
+                "entity_version",
+                &[
+                    ("id", uuid::Uuid::now_v7().into()),
+                    (
+                        "name",
+                        Value::from_json(ColumnKind::Text, &row["name"]).unwrap_or(Value::Null),
+                    ),
+                    ("data", Value::Json(after.clone())),
+                    ("entity_id", id_of(&row["id"])?),
+                    ("person_id", person.into()),
+                    ("created_at", stamp.into()),
+                    ("updated_at", stamp.into()),
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 fn merge_data(row: &Row, data: &mut Map<String, Json>) {
     match data.get("data") {
         Some(Json::Object(new)) => {
