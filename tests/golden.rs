@@ -669,6 +669,11 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         json!({"entity_concept_links": [asset["id"]]}),
     )
     .await;
+    post(
+        "/data/news".into(),
+        json!({"change": false, "author_id": me, "task_id": tasks[1]["id"]}),
+    )
+    .await;
     let software = post(
         "/data/softwares".into(),
         json!({"name": "Blender", "short_name": "bl", "file_extension": "blend"}),
@@ -761,6 +766,10 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__projects__{project_id}__task-type-softwares",
             format!("{base}/task-type-softwares"),
+        ),
+        (
+            "GET__data__entities__{entity_id}__news",
+            format!("/data/entities/{}/news", id(&shot)),
         ),
         (
             "GET__data__shots__{shot_id}__versions",

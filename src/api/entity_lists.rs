@@ -217,7 +217,7 @@ async fn container_tasks(
 }
 
 /// Any entity (404 otherwise) whose project the caller is in; vendors need a task on it.
-async fn entity(ctx: &Ctx<'_>, id: &str) -> ApiResult<Row> {
+pub(super) async fn entity(ctx: &Ctx<'_>, id: &str) -> ApiResult<Row> {
     let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     let row = ctx
         .db()

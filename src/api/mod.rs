@@ -11,6 +11,7 @@ mod descriptors;
 mod entity_lists;
 mod index;
 mod instances;
+mod news;
 mod project_links;
 mod project_settings;
 mod schedules;
@@ -71,6 +72,7 @@ pub fn table() -> Vec<Route> {
         entity_lists::routes(),
         instances::routes(),
         schedules::routes(),
+        news::routes(),
     ]
     .into_iter()
     .flatten()
