@@ -277,3 +277,118 @@ async fn managers_update_shots_with_checked_fields() {
     let artist = app.token_for("artist@example.com", PASSWORD).await;
     assert_eq!(app.put(&url, &artist, json!({"nb_frames": 1})).await.0, 403);
 }
+
+#[tokio::test]
+async fn entities_are_deleted_in_bulk_all_or_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project = app.create_project(&admin, "Show").await;
+    let base = format!("/data/projects/{project}");
+    let (_, sequence) = app
+        .post(&format!("{base}/sequences"), &admin, json!({"name": "Q1"}))
+        .await;
+    let shot = |name: &'static str| {
+        let app = &app;
+        let admin = admin.clone();
+        let base = base.clone();
+        let sequence = sequence["id"].clone();
+        async move {
+            app.post(
+                &format!("{base}/shots"),
+                &admin,
+                json!({"name": name, "sequence_id": sequence}),
+            )
+            .await
+            .1["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let busy = shot("SH1").await;
+    let idle = shot("SH2").await;
+    let (_, animation) = app.get("/data/task-types?name=Animation", &admin).await;
+    app.post(
+        "/data/tasks",
+        &admin,
+        json!({"task_type_id": animation[0]["id"], "entity_id": busy}),
+    )
+    .await;
+    let (_, types) = app.get("/data/entity-types?name=Character", &admin).await;
+    let (_, asset) = app
+        .post(
+            &format!(
+                "{base}/asset-types/{}/assets/new",
+                types[0]["id"].as_str().unwrap()
+            ),
+            &admin,
+            json!({"name": "Hero"}),
+        )
+        .await;
+    let (_, scene) = app
+        .post(
+            &format!("{base}/scenes"),
+            &admin,
+            json!({"name": "SC1", "sequence_id": sequence["id"]}),
+        )
+        .await;
+    app.post(
+        &format!(
+            "/data/scenes/{}/asset-instances",
+            scene["id"].as_str().unwrap()
+        ),
+        &admin,
+        json!({"asset_id": asset["id"]}),
+    )
+    .await;
+    let url = format!("/actions/projects/{project}/delete-entities");
+
+    let artist = app.person_with_role("artist@example.com", Role::User).await;
+    app.join_team(&project, &artist, None).await;
+    let artist = app.token_for("artist@example.com", PASSWORD).await;
+    assert_eq!(app.post(&url, &artist, json!([idle])).await.0, 403);
+    assert_eq!(
+        app.post(&url, &admin, json!({"ids": [idle]})).await.1["message"],
+        "Request body must be a JSON array."
+    );
+    assert_eq!(
+        app.post(&url, &admin, json!([idle, "nope"])).await.1["message"],
+        "Request body must only contain valid UUIDs."
+    );
+
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let (status, handled) = app
+        .post(
+            &url,
+            &admin,
+            json!([busy, idle, idle, asset["id"], scene["id"], unknown]),
+        )
+        .await;
+    assert_eq!(status, 200, "{handled}");
+    assert_eq!(handled, json!([busy, idle, asset["id"]]));
+    let (_, canceled) = app.get(&format!("/data/shots/{busy}"), &admin).await;
+    assert_eq!(
+        canceled["canceled"], true,
+        "a shot with tasks is canceled first"
+    );
+    assert_eq!(app.get(&format!("/data/shots/{idle}"), &admin).await.0, 404);
+    assert_eq!(
+        app.get(
+            &format!("/data/assets/{}", asset["id"].as_str().unwrap()),
+            &admin
+        )
+        .await
+        .0,
+        404,
+        "its instances went with it"
+    );
+    assert_eq!(app.post(&url, &admin, json!([busy])).await.1, json!([busy]));
+    assert_eq!(app.get(&format!("/data/shots/{busy}"), &admin).await.0, 404);
+    let (_, view) = app
+        .get(
+            &format!("/data/shots/with-tasks?project_id={project}"),
+            &admin,
+        )
+        .await;
+    assert_eq!(view, json!([]), "the cache follows");
+}

@@ -134,6 +134,12 @@ pub(super) fn routes() -> Vec<Route> {
             }));
         }
     }
+    routes.push(Route::new(
+        Method::POST,
+        "/actions/projects/{project_id}/delete-entities",
+        "Delete or cancel many assets, shots, edits and concepts of a project",
+        |r| r.to(delete_entities),
+    ));
     routes
 }
 
@@ -701,6 +707,11 @@ async fn remove_entity(tx: &mut Tx, id: Value) -> ApiResult<()> {
         "DELETE FROM entity_version WHERE entity_id = $1",
         "DELETE FROM subscription WHERE entity_id = $1",
         "DELETE FROM schedule_item WHERE object_id = $1",
+        "DELETE FROM asset_instance_link WHERE asset_instance_id IN \
+         (SELECT id FROM asset_instance WHERE asset_id = $1 OR target_asset_id = $1 OR scene_id = $1)",
+        "DELETE FROM output_file WHERE asset_instance_id IN \
+         (SELECT id FROM asset_instance WHERE asset_id = $1 OR target_asset_id = $1 OR scene_id = $1)",
+        "DELETE FROM asset_instance WHERE asset_id = $1 OR target_asset_id = $1 OR scene_id = $1",
         "UPDATE output_file SET temporal_entity_id = NULL WHERE temporal_entity_id = $1",
         "DELETE FROM output_file WHERE entity_id = $1",
         "DELETE FROM working_file WHERE entity_id = $1",
@@ -913,4 +924,127 @@ async fn update_shot(
     .await?;
     updated.insert("type".into(), json!(entities::entity_kind("Shot")));
     Ok(HttpResponse::Ok().json(updated))
+}
+
+/// The ids of a batch: a JSON array of UUIDs, each kept once, as sent.
+fn batch_ids(body: &[u8]) -> ApiResult<Vec<String>> {
+    let Ok(Json::Array(items)) = serde_json::from_slice::<Json>(body) else {
+        return Err(ApiError::bad_request("Request body must be a JSON array."));
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for item in items {
+        match item
+            .as_str()
+            .filter(|id| Uuid::parse_str(id).is_ok() && id.len() == 36)
+        {
+            Some(id) if !ids.iter().any(|seen| seen.eq_ignore_ascii_case(id)) => {
+                ids.push(id.to_string())
+            }
+            Some(_) => {}
+            None => {
+                return Err(ApiError::bad_request(
+                    "Request body must only contain valid UUIDs.",
+                ))
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// `POST /actions/projects/{id}/delete-entities`: the breakdown page's bulk
+/// delete. Each asset, shot, edit or concept of the project is deleted, or
+/// canceled when it has tasks and is not canceled yet (unless `?force=true`).
+/// Creators may remove what they created; anything else needs a manager.
+/// All or nothing: one refusal and nothing is touched. Answers the ids handled.
+async fn delete_entities(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let project = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+    let known = state
+        .db
+        .fetch_optional(
+            "SELECT id FROM project WHERE id = $1",
+            &[project.into()],
+            None,
+        )
+        .await?;
+    if known.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let ids = batch_ids(&body)?;
+    let force = ctx
+        .param("force")
+        .is_some_and(|f| f.eq_ignore_ascii_case("true"));
+    let me = identity.person.id.to_string();
+    let mut targets = Vec::new();
+    for id in &ids {
+        let found = state
+            .db
+            .fetch_optional(
+                "SELECT e.id, e.project_id, e.created_by, e.canceled, et.name AS entity_type_name FROM entity e \
+                 JOIN entity_type et ON et.id = e.entity_type_id WHERE e.id = $1",
+                &[uuid_value(id)?],
+                Some("entity"),
+            )
+            .await?;
+        let Some(row) = found else { continue };
+        let creator = row["created_by"].as_str() == Some(me.as_str());
+        let creator_in_team = creator && team_role(&ctx, row.get("project_id")).await.is_ok();
+        if !creator_in_team {
+            scope::require_manager(&ctx, Some(&json!(project))).await?;
+        }
+        let kind =
+            entities::entity_kind(row["entity_type_name"].as_str().unwrap_or_default()).to_string();
+        if row["project_id"] == json!(project)
+            && ["Asset", "Shot", "Edit", "Concept"].contains(&kind.as_str())
+        {
+            targets.push((id.clone(), row, kind));
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    let mut handled = Vec::new();
+    for (sent, row, kind) in targets {
+        let entity = id_of(&row["id"])?;
+        let has_tasks = tx
+            .fetch_optional(
+                "SELECT id FROM task WHERE entity_id = $1 LIMIT 1",
+                std::slice::from_ref(&entity),
+                None,
+            )
+            .await?
+            .is_some();
+        let prefix = kind.to_lowercase();
+        let id_text = row["id"].as_str().unwrap_or_default();
+        let cancel = kind != "Concept" && has_tasks && !force && row["canceled"] != json!(true);
+        let action = if cancel {
+            tx.execute(
+                "UPDATE entity SET canceled = TRUE, updated_at = $1 WHERE id = $2",
+                &[now().into(), entity],
+            )
+            .await?;
+            "update"
+        } else {
+            remove_entity(&mut tx, entity).await?;
+            "delete"
+        };
+        Event::new(
+            format!("{prefix}:{action}"),
+            &format!("{prefix}_id"),
+            id_text,
+        )
+        .in_project(Some(project))
+        .record(&mut tx, identity.person.id)
+        .await?;
+        handled.push(sent);
+    }
+    tx.commit().await?;
+    if !handled.is_empty() {
+        refresh(&state, Some(project), Touched::everything()).await?;
+    }
+    Ok(HttpResponse::Ok().json(handled))
 }
