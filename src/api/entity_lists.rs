@@ -7,6 +7,7 @@ use super::breakdown_create::{check_vendor, readable};
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
+use crate::crud::models::entities::entity_kind;
 use crate::crud::scope::team_role;
 use crate::crud::{id_of, Ctx};
 use crate::db::Row;
@@ -421,13 +422,8 @@ async fn linked_with_tasks(
                 e.insert(key.into(), data.get(key).cloned().unwrap_or(Json::Null));
             }
             e.insert("data".into(), data);
-            let type_name = match e["entity_type_name"].as_str() {
-                Some(
-                    name @ ("Shot" | "Sequence" | "Scene" | "Edit" | "Concept" | "ConceptFolder"
-                    | "Episode"),
-                ) => name.to_string(),
-                _ => "Asset".to_string(),
-            };
+            let type_name =
+                entity_kind(e["entity_type_name"].as_str().unwrap_or_default()).to_string();
             for key in [
                 "entity_type_name",
                 "code",
