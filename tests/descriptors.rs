@@ -189,3 +189,119 @@ async fn descriptors_follow_roles_and_departments() {
         403
     );
 }
+
+#[tokio::test]
+async fn descriptors_are_shared_across_the_open_projects_one_manages() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let film = app.create_project(&admin, "Film").await;
+    let show = app.create_project(&admin, "Show").await;
+    let archive = app.create_project(&admin, "Archive").await;
+    app.set_project_status(&archive, "Closed").await;
+    let manager = app
+        .person_with_role("manager@example.com", Role::Manager)
+        .await;
+    app.join_team(&film, &manager, None).await;
+    app.join_team(&show, &manager, Some(Role::User)).await;
+    let manager = app.token_for("manager@example.com", PASSWORD).await;
+    let supervisor = app
+        .person_with_role("supervisor@example.com", Role::Supervisor)
+        .await;
+    app.join_team(&film, &supervisor, Some(Role::Manager)).await;
+    let supervisor = app.token_for("supervisor@example.com", PASSWORD).await;
+
+    let all = "/data/metadata-descriptors/all-projects";
+    let body = json!({"name": "Rig Notes", "entity_type": "Shot"});
+    assert_eq!(app.post(all, &supervisor, body.clone()).await.0, 403);
+    let (status, mine) = app.post(all, &manager, body.clone()).await;
+    assert_eq!(status, 201, "{mine}");
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        1,
+        "Show is not theirs to manage"
+    );
+    assert_eq!(mine[0]["project_id"], json!(film));
+    let (status, rest) = app.post(all, &admin, body).await;
+    assert_eq!(status, 201, "{rest}");
+    assert_eq!(
+        rest.as_array().unwrap().len(),
+        1,
+        "Film has it, Archive is closed"
+    );
+    assert_eq!(rest[0]["project_id"], json!(show));
+    assert_eq!(
+        app.post(all, &admin, json!({"name": "X", "entity_type": "Task"}))
+            .await
+            .1["message"],
+        "Wrong entity type. Please select Asset, Shot, Sequence, Episode, Edit, or Project."
+    );
+
+    let (_, sequence) = app
+        .post(
+            &format!("/data/projects/{film}/sequences"),
+            &admin,
+            json!({"name": "Q1"}),
+        )
+        .await;
+    let (_, shot) = app
+        .post(
+            &format!("/data/projects/{film}/shots"),
+            &admin,
+            json!({"name": "SH1", "sequence_id": sequence["id"], "data": {"rig_notes": "ok"}}),
+        )
+        .await;
+    let (status, renamed) = app
+        .put(
+            &format!("{all}/rig_notes"),
+            &admin,
+            json!({"entity_type": "Shot", "name": "Rigging"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{renamed}");
+    assert_eq!(renamed.as_array().unwrap().len(), 2);
+    assert!(renamed
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["field_name"] == "rigging"));
+    let shot_url = format!("/data/entities/{}", shot["id"].as_str().unwrap());
+    assert_eq!(
+        app.get(&shot_url, &admin).await.1["data"],
+        json!({"rigging": "ok"})
+    );
+
+    app.post(
+        all,
+        &admin,
+        json!({"name": "Budget Code", "entity_type": "Shot"}),
+    )
+    .await;
+    let (status, ordered) = app
+        .post(
+            "/actions/metadata-descriptors/all-projects/reorder",
+            &admin,
+            json!({"entity_type": "Shot", "field_order": ["budget_code", "unknown"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{ordered}");
+    let film_order: Vec<&Json> = ordered
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["project_id"] == json!(film))
+        .map(|d| &d["field_name"])
+        .collect();
+    assert_eq!(film_order, [&json!("budget_code"), &json!("rigging")]);
+
+    let (status, deleted) = app
+        .delete(&format!("{all}/rigging?entity_type=Shot"), &admin)
+        .await;
+    assert_eq!(status, 200, "{deleted}");
+    assert_eq!(deleted.as_array().unwrap().len(), 2);
+    assert_eq!(app.get(&shot_url, &admin).await.1["data"], json!({}));
+    assert_eq!(
+        app.delete(&format!("{all}/rigging"), &admin).await.0,
+        400,
+        "the entity type is required"
+    );
+}

@@ -51,6 +51,30 @@ pub(super) fn routes() -> Vec<Route> {
             "Delete a metadata descriptor",
             |r| r.to(delete),
         ),
+        Route::new(
+            Method::POST,
+            "/data/metadata-descriptors/all-projects",
+            "Create a metadata descriptor in every project one manages",
+            |r| r.to(create_everywhere),
+        ),
+        Route::new(
+            Method::PUT,
+            "/data/metadata-descriptors/all-projects/{field_name}",
+            "Update a metadata descriptor in every project one manages",
+            |r| r.to(update_everywhere),
+        ),
+        Route::new(
+            Method::DELETE,
+            "/data/metadata-descriptors/all-projects/{field_name}",
+            "Delete a metadata descriptor from every project one manages",
+            |r| r.to(delete_everywhere),
+        ),
+        Route::new(
+            Method::POST,
+            "/actions/metadata-descriptors/all-projects/reorder",
+            "Reorder metadata descriptors in every project one manages",
+            |r| r.to(reorder_everywhere),
+        ),
     ]
 }
 
@@ -213,6 +237,19 @@ fn body(bytes: &[u8]) -> ApiResult<Map<String, Json>> {
     }
 }
 
+/// `for_client` of an update: false when absent (the update replaces).
+fn for_client(body: &Map<String, Json>) -> ApiResult<Value> {
+    match body.get("for_client") {
+        None => Ok(Value::Bool(false)),
+        Some(Json::Null) => Ok(Value::Null),
+        Some(Json::Bool(flag)) => Ok(Value::Bool(*flag)),
+        Some(_) => Err(ApiError::invalid_field(
+            "for_client",
+            "Input should be a valid boolean",
+        )),
+    }
+}
+
 fn strings(body: &Map<String, Json>, key: &str) -> ApiResult<Vec<String>> {
     match body.get(key) {
         None | Some(Json::Null) => Ok(Vec::new()),
@@ -329,6 +366,214 @@ async fn event(
     Ok(())
 }
 
+fn required_name(body: &Map<String, Json>) -> ApiResult<String> {
+    match body.get("name") {
+        Some(Json::String(name)) if !name.is_empty() => Ok(name.clone()),
+        Some(Json::String(_)) => Err(ApiError::invalid_field(
+            "name",
+            "String should have at least 1 character",
+        )),
+        Some(_) => Err(ApiError::invalid_field(
+            "name",
+            "Input should be a valid string",
+        )),
+        None => Err(ApiError::invalid_field("name", "Field required")),
+    }
+}
+
+/// The field a name stores its values under; both are at most 120 characters.
+fn field_name(name: &str) -> ApiResult<String> {
+    let field = crate::slug::slug(name);
+    if name.chars().count() > 120 || field.len() > 120 {
+        return Err(ApiError::bad_request(
+            "Metadata descriptor name is too long.",
+        ));
+    }
+    Ok(field)
+}
+
+/// A descriptor to create, validated.
+struct Spec {
+    entity_type: String,
+    task_type: Json,
+    name: String,
+    field: String,
+    data_type: String,
+    choices: Vec<String>,
+    for_client: Value,
+    departments: Vec<Uuid>,
+}
+
+/// Creates a descriptor in a project, unless its name is taken there.
+async fn insert(tx: &mut Tx, identity: &Identity, project: &Json, spec: &Spec) -> ApiResult<Uuid> {
+    if taken(
+        tx,
+        project,
+        &spec.entity_type,
+        &spec.task_type,
+        &spec.name,
+        &spec.field,
+        None,
+    )
+    .await?
+    {
+        return Err(already_exists());
+    }
+    let id = Uuid::now_v7();
+    let stamp = now();
+    tx.insert(
+        "metadata_descriptor",
+        &[
+            ("id", id.into()),
+            ("project_id", id_of(project)?),
+            ("entity_type", spec.entity_type.as_str().into()),
+            (
+                "task_type_id",
+                Value::from_json(crate::db::ColumnKind::Uuid, &spec.task_type)
+                    .unwrap_or(Value::Null),
+            ),
+            ("name", spec.name.as_str().into()),
+            ("field_name", spec.field.as_str().into()),
+            ("data_type", spec.data_type.as_str().into()),
+            ("choices", Value::Json(json!(spec.choices))),
+            ("for_client", spec.for_client.clone()),
+            ("created_at", stamp.into()),
+            ("updated_at", stamp.into()),
+        ],
+    )
+    .await?;
+    set_departments(tx, id, &spec.departments).await?;
+    event(tx, identity, "new", &json!(id), project).await?;
+    Ok(id)
+}
+
+/// A descriptor's new state: everything but its name is replaced; a name renames it.
+struct Change {
+    name: Option<String>,
+    data_type: String,
+    choices: Vec<String>,
+    for_client: Value,
+    departments: Vec<Uuid>,
+}
+
+/// Rewrites a descriptor, moving its values when a rename changes its field
+/// name; says whether values moved.
+async fn rewrite(
+    tx: &mut Tx,
+    identity: &Identity,
+    descriptor: &Row,
+    change: &Change,
+) -> ApiResult<bool> {
+    let id = Uuid::parse_str(descriptor["id"].as_str().unwrap_or_default())
+        .map_err(ApiError::internal)?;
+    let mut data_moved = false;
+    let (name, field) = match &change.name {
+        Some(name) => {
+            let field = field_name(name)?;
+            let entity_type = descriptor["entity_type"].as_str().unwrap_or("");
+            let project = &descriptor["project_id"];
+            if taken(
+                tx,
+                project,
+                entity_type,
+                &descriptor["task_type_id"],
+                name,
+                &field,
+                Some(id),
+            )
+            .await?
+            {
+                return Err(already_exists());
+            }
+            if descriptor["field_name"].as_str() != Some(field.as_str()) {
+                data_moved = move_values(tx, descriptor, Some(&field)).await?;
+            }
+            (name.clone(), field)
+        }
+        None => (
+            descriptor["name"].as_str().unwrap_or("").to_string(),
+            descriptor["field_name"].as_str().unwrap_or("").to_string(),
+        ),
+    };
+    tx.execute(
+        "UPDATE metadata_descriptor SET name = $1, field_name = $2, data_type = $3, choices = $4, for_client = $5, \
+         updated_at = $6 WHERE id = $7",
+        &[
+            name.into(),
+            field.into(),
+            change.data_type.as_str().into(),
+            Value::Json(json!(change.choices)),
+            change.for_client.clone(),
+            now().into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    set_departments(tx, id, &change.departments).await?;
+    event(
+        tx,
+        identity,
+        "update",
+        &json!(id),
+        &descriptor["project_id"],
+    )
+    .await?;
+    Ok(data_moved)
+}
+
+/// Deletes a descriptor and its values; says whether values went.
+async fn remove(tx: &mut Tx, identity: &Identity, descriptor: &Row) -> ApiResult<bool> {
+    let id = id_of(&descriptor["id"])?;
+    let data_moved = move_values(tx, descriptor, None).await?;
+    tx.execute(
+        "DELETE FROM department_metadata_descriptor_link WHERE metadata_descriptor_id = $1",
+        std::slice::from_ref(&id),
+    )
+    .await?;
+    tx.execute("DELETE FROM metadata_descriptor WHERE id = $1", &[id])
+        .await?;
+    event(
+        tx,
+        identity,
+        "delete",
+        &descriptor["id"],
+        &descriptor["project_id"],
+    )
+    .await?;
+    Ok(data_moved)
+}
+
+/// Numbers `all` (one project's descriptors of one entity type): the listed
+/// ids first, in order (a repeated id counts where last listed), the others after them by name.
+async fn apply_order(tx: &mut Tx, all: &[Row], ids: &[String]) -> ApiResult<()> {
+    let mut order: Vec<String> = Vec::new();
+    for id in ids {
+        order.retain(|o| o != id);
+        order.push(id.clone());
+    }
+    let mut rest: Vec<&Row> = all
+        .iter()
+        .filter(|d| !order.iter().any(|o| d["id"].as_str() == Some(o)))
+        .collect();
+    rest.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    order.extend(
+        rest.iter()
+            .map(|d| d["id"].as_str().unwrap_or_default().to_string()),
+    );
+    for (index, id) in order.iter().enumerate() {
+        tx.execute(
+            "UPDATE metadata_descriptor SET position = $1, updated_at = $2 WHERE id = $3",
+            &[
+                Value::Int(index as i64 + 1),
+                now().into(),
+                id_of(&json!(id))?,
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn create(
     state: web::Data<AppState>,
     identity: Identity,
@@ -338,22 +583,7 @@ async fn create(
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
     let body = body(&b)?;
-    let name = match body.get("name") {
-        Some(Json::String(name)) if !name.is_empty() => name.clone(),
-        Some(Json::String(_)) => {
-            return Err(ApiError::invalid_field(
-                "name",
-                "String should have at least 1 character",
-            ))
-        }
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "name",
-                "Input should be a valid string",
-            ))
-        }
-        None => return Err(ApiError::invalid_field("name", "Field required")),
-    };
+    let name = required_name(&body)?;
     let choices = strings(&body, "choices")?;
     let wanted_departments = strings(&body, "departments")?;
     let project = project(&state, &p).await?;
@@ -386,58 +616,25 @@ async fn create(
         ));
     }
     let data_type = data_type(&body)?;
-    let field = crate::slug::slug(&name);
-    if name.chars().count() > 120 || field.len() > 120 {
-        return Err(ApiError::bad_request(
-            "Metadata descriptor name is too long.",
-        ));
-    }
+    let field = field_name(&name)?;
+    let for_client = Value::Bool(
+        body.get("for_client")
+            .and_then(Json::as_bool)
+            .unwrap_or(false),
+    );
     let mut tx = state.db.begin().await?;
     let departments = departments(&mut tx, &wanted_departments).await?;
-    if taken(
-        &mut tx,
-        &project["id"],
-        &entity_type,
-        &task_type,
-        &name,
-        &field,
-        None,
-    )
-    .await?
-    {
-        return Err(already_exists());
-    }
-    let id = Uuid::now_v7();
-    let stamp = now();
-    tx.insert(
-        "metadata_descriptor",
-        &[
-            ("id", id.into()),
-            ("project_id", id_of(&project["id"])?),
-            ("entity_type", entity_type.into()),
-            (
-                "task_type_id",
-                Value::from_json(crate::db::ColumnKind::Uuid, &task_type).unwrap_or(Value::Null),
-            ),
-            ("name", name.into()),
-            ("field_name", field.into()),
-            ("data_type", data_type.into()),
-            ("choices", Value::Json(json!(choices))),
-            (
-                "for_client",
-                Value::Bool(
-                    body.get("for_client")
-                        .and_then(Json::as_bool)
-                        .unwrap_or(false),
-                ),
-            ),
-            ("created_at", stamp.into()),
-            ("updated_at", stamp.into()),
-        ],
-    )
-    .await?;
-    set_departments(&mut tx, id, &departments).await?;
-    event(&mut tx, &identity, "new", &json!(id), &project["id"]).await?;
+    let spec = Spec {
+        entity_type,
+        task_type,
+        name,
+        field,
+        data_type,
+        choices,
+        for_client,
+        departments,
+    };
+    let id = insert(&mut tx, &identity, &project["id"], &spec).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(one(&state, &project, &id.to_string()).await?))
 }
@@ -539,67 +736,23 @@ async fn update(
         }
     };
     let data_type = data_type(&body)?;
-    let id = Uuid::parse_str(descriptor["id"].as_str().unwrap_or_default())
-        .map_err(ApiError::internal)?;
+    let for_client = for_client(&body)?;
     let mut tx = state.db.begin().await?;
     let departments = departments(&mut tx, &wanted_departments).await?;
-    let mut data_moved = false;
-    let (name, field) = match name {
-        Some(name) => {
-            let field = crate::slug::slug(&name);
-            if name.chars().count() > 120 || field.len() > 120 {
-                return Err(ApiError::bad_request(
-                    "Metadata descriptor name is too long.",
-                ));
-            }
-            let entity_type = descriptor["entity_type"].as_str().unwrap_or("");
-            if taken(
-                &mut tx,
-                &project["id"],
-                entity_type,
-                &descriptor["task_type_id"],
-                &name,
-                &field,
-                Some(id),
-            )
-            .await?
-            {
-                return Err(already_exists());
-            }
-            if descriptor["field_name"].as_str() != Some(field.as_str()) {
-                data_moved = move_values(&mut tx, &descriptor, Some(&field)).await?;
-            }
-            (name, field)
-        }
-        None => (
-            descriptor["name"].as_str().unwrap_or("").to_string(),
-            descriptor["field_name"].as_str().unwrap_or("").to_string(),
-        ),
+    let change = Change {
+        name,
+        data_type,
+        choices,
+        for_client,
+        departments,
     };
-    let for_client = match body.get("for_client") {
-        None => Value::Bool(false),
-        Some(Json::Null) => Value::Null,
-        Some(Json::Bool(flag)) => Value::Bool(*flag),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "for_client",
-                "Input should be a valid boolean",
-            ))
-        }
-    };
-    tx.execute(
-        "UPDATE metadata_descriptor SET name = $1, field_name = $2, data_type = $3, choices = $4, for_client = $5, \
-         updated_at = $6 WHERE id = $7",
-        &[name.into(), field.into(), data_type.into(), Value::Json(json!(choices)), for_client, now().into(), id.into()],
-    )
-    .await?;
-    set_departments(&mut tx, id, &departments).await?;
-    event(&mut tx, &identity, "update", &json!(id), &project["id"]).await?;
+    let data_moved = rewrite(&mut tx, &identity, &descriptor, &change).await?;
     tx.commit().await?;
+    let id = descriptor["id"].as_str().unwrap_or_default().to_string();
     if data_moved {
         refresh(&state, &project).await?;
     }
-    Ok(HttpResponse::Ok().json(one(&state, &project, &id.to_string()).await?))
+    Ok(HttpResponse::Ok().json(one(&state, &project, &id).await?))
 }
 
 async fn refresh(state: &AppState, project: &Row) -> ApiResult<()> {
@@ -629,24 +782,8 @@ async fn delete(
         .filter_map(|d| d.as_str().map(str::to_string))
         .collect();
     check_departments(&ctx, &project, &scope).await?;
-    let id = id_of(&descriptor["id"])?;
     let mut tx = state.db.begin().await?;
-    let data_moved = move_values(&mut tx, &descriptor, None).await?;
-    tx.execute(
-        "DELETE FROM department_metadata_descriptor_link WHERE metadata_descriptor_id = $1",
-        std::slice::from_ref(&id),
-    )
-    .await?;
-    tx.execute("DELETE FROM metadata_descriptor WHERE id = $1", &[id])
-        .await?;
-    event(
-        &mut tx,
-        &identity,
-        "delete",
-        &descriptor["id"],
-        &project["id"],
-    )
-    .await?;
+    let data_moved = remove(&mut tx, &identity, &descriptor).await?;
     tx.commit().await?;
     if data_moved {
         refresh(&state, &project).await?;
@@ -695,32 +832,8 @@ async fn reorder(
             ));
         }
     }
-    let mut order: Vec<String> = Vec::new();
-    for id in &ids {
-        order.retain(|o| o != id);
-        order.push(id.clone());
-    }
-    let mut rest: Vec<&Row> = all
-        .iter()
-        .filter(|d| !order.iter().any(|o| d["id"].as_str() == Some(o)))
-        .collect();
-    rest.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    order.extend(
-        rest.iter()
-            .map(|d| d["id"].as_str().unwrap_or_default().to_string()),
-    );
     let mut tx = state.db.begin().await?;
-    for (index, id) in order.iter().enumerate() {
-        tx.execute(
-            "UPDATE metadata_descriptor SET position = $1, updated_at = $2 WHERE id = $3",
-            &[
-                Value::Int(index as i64 + 1),
-                now().into(),
-                id_of(&json!(id))?,
-            ],
-        )
-        .await?;
-    }
+    apply_order(&mut tx, &all, &ids).await?;
     tx.commit().await?;
     let rows: Vec<Row> = descriptors(&state.db, &project["id"], None)
         .await?
@@ -728,4 +841,277 @@ async fn reorder(
         .filter(|d| d["entity_type"] == entity_type.as_str())
         .collect();
     Ok(HttpResponse::Ok().json(rows))
+}
+
+const WRONG_SHARED_ENTITY_TYPE: &str =
+    "Wrong entity type. Please select Asset, Shot, Sequence, Episode, Edit, or Project.";
+
+/// The entity types a descriptor shared by all projects may describe (not tasks:
+/// task types differ between projects).
+fn shared_entity_type(value: Option<&str>) -> ApiResult<String> {
+    match value {
+        Some(kind) if kind != "Task" && ENTITY_TYPES.contains(&kind) => Ok(kind.to_string()),
+        _ => Err(ApiError::bad_request(WRONG_SHARED_ENTITY_TYPE)),
+    }
+}
+
+fn required_entity_type(body: &Map<String, Json>) -> ApiResult<String> {
+    match body.get("entity_type") {
+        Some(Json::String(kind)) if !kind.is_empty() => shared_entity_type(Some(kind)),
+        Some(Json::String(_)) => Err(ApiError::invalid_field(
+            "entity_type",
+            "String should have at least 1 character",
+        )),
+        Some(_) => Err(ApiError::invalid_field(
+            "entity_type",
+            "Input should be a valid string",
+        )),
+        None => Err(ApiError::invalid_field("entity_type", "Field required")),
+    }
+}
+
+/// The open projects the caller manages (all open ones for admins), by name;
+/// the all-projects routes need studio manager rights first.
+async fn managed_open_projects(ctx: &Ctx<'_>) -> ApiResult<Vec<Row>> {
+    ctx.identity.require_manager()?;
+    let open = "SELECT p.* FROM project p JOIN project_status s ON s.id = p.project_status_id \
+                WHERE s.name IN ('Active', 'open', 'Open')";
+    let rows = if ctx.identity.is_admin() {
+        ctx.db()
+            .fetch_all(
+                &format!("{open} ORDER BY p.name, p.id"),
+                &[],
+                Some("project"),
+            )
+            .await?
+    } else {
+        ctx.db()
+            .fetch_all(
+                &format!(
+                    "{open} AND p.id IN (SELECT project_id FROM project_person_link \
+                     WHERE person_id = $1 AND COALESCE(role, $2) = 'manager') ORDER BY p.name, p.id"
+                ),
+                &[
+                    ctx.identity.person.id.into(),
+                    ctx.identity.person.role.as_str().into(),
+                ],
+                Some("project"),
+            )
+            .await?
+    };
+    Ok(rows)
+}
+
+/// The descriptors of each project with this entity type and field name.
+async fn named_everywhere(
+    state: &AppState,
+    projects: &[Row],
+    entity_type: &str,
+    field: &str,
+) -> ApiResult<Vec<Row>> {
+    let mut found = Vec::new();
+    for project in projects {
+        found.extend(
+            descriptors(&state.db, &project["id"], None)
+                .await?
+                .into_iter()
+                .filter(|d| d["entity_type"] == entity_type && d["field_name"] == field),
+        );
+    }
+    Ok(found)
+}
+
+/// The projects whose values moved, for their actors to reload.
+fn moved_in<'a>(projects: &'a [Row], descriptor: &Row) -> impl Iterator<Item = &'a Row> {
+    let project = descriptor["project_id"].clone();
+    projects.iter().filter(move |p| p["id"] == project)
+}
+
+async fn refresh_all(state: &AppState, projects: &[&Row]) -> ApiResult<()> {
+    for project in projects {
+        refresh(state, project).await?;
+    }
+    Ok(())
+}
+
+/// Creates the descriptor in each managed open project that lacks it; all or nothing.
+async fn create_everywhere(
+    state: web::Data<AppState>,
+    identity: Identity,
+    req: HttpRequest,
+    b: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let projects = managed_open_projects(&ctx).await?;
+    let body = body(&b)?;
+    let name = required_name(&body)?;
+    let choices = strings(&body, "choices")?;
+    let wanted_departments = strings(&body, "departments")?;
+    let entity_type = shared_entity_type(Some(
+        body.get("entity_type")
+            .and_then(Json::as_str)
+            .unwrap_or("Asset"),
+    ))?;
+    let data_type = data_type(&body)?;
+    let field = field_name(&name)?;
+    let for_client = Value::Bool(
+        body.get("for_client")
+            .and_then(Json::as_bool)
+            .unwrap_or(false),
+    );
+    let existing = named_everywhere(&state, &projects, &entity_type, &field).await?;
+    let mut tx = state.db.begin().await?;
+    let departments = departments(&mut tx, &wanted_departments).await?;
+    let spec = Spec {
+        entity_type,
+        task_type: Json::Null,
+        name,
+        field,
+        data_type,
+        choices,
+        for_client,
+        departments,
+    };
+    let mut created = Vec::new();
+    for project in &projects {
+        if existing.iter().any(|d| d["project_id"] == project["id"]) {
+            continue;
+        }
+        let id = insert(&mut tx, &identity, &project["id"], &spec).await?;
+        created.push((project, id));
+    }
+    tx.commit().await?;
+    let mut answer = Vec::new();
+    for (project, id) in created {
+        answer.extend(descriptors(&state.db, &project["id"], Some(id)).await?);
+    }
+    Ok(HttpResponse::Created().json(answer))
+}
+
+/// Rewrites the descriptor of this field name in each managed open project;
+/// one refusal (a name taken somewhere) and nothing changes.
+async fn update_everywhere(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    req: HttpRequest,
+    b: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let projects = managed_open_projects(&ctx).await?;
+    let body = body(&b)?;
+    let entity_type = required_entity_type(&body)?;
+    let name = match body.get("name") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(name)) => Some(name.clone()).filter(|n| !n.is_empty()),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "name",
+                "Input should be a valid string",
+            ))
+        }
+    };
+    let choices = strings(&body, "choices")?;
+    let wanted_departments = strings(&body, "departments")?;
+    let data_type = data_type(&body)?;
+    let for_client = for_client(&body)?;
+    let targets = named_everywhere(&state, &projects, &entity_type, &path).await?;
+    let mut tx = state.db.begin().await?;
+    let departments = departments(&mut tx, &wanted_departments).await?;
+    let change = Change {
+        name,
+        data_type,
+        choices,
+        for_client,
+        departments,
+    };
+    let mut moved = Vec::new();
+    for descriptor in &targets {
+        if rewrite(&mut tx, &identity, descriptor, &change).await? {
+            moved.extend(moved_in(&projects, descriptor));
+        }
+    }
+    tx.commit().await?;
+    refresh_all(&state, &moved).await?;
+    let mut answer = Vec::new();
+    for descriptor in &targets {
+        let id = Uuid::parse_str(descriptor["id"].as_str().unwrap_or_default())
+            .map_err(ApiError::internal)?;
+        answer.extend(descriptors(&state.db, &descriptor["project_id"], Some(id)).await?);
+    }
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Deletes the descriptor of this field name (`?entity_type=`) from each managed open project.
+async fn delete_everywhere(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let projects = managed_open_projects(&ctx).await?;
+    let entity_type = shared_entity_type(ctx.param("entity_type"))?;
+    let targets = named_everywhere(&state, &projects, &entity_type, &path).await?;
+    let mut tx = state.db.begin().await?;
+    let mut moved = Vec::new();
+    for descriptor in &targets {
+        if remove(&mut tx, &identity, descriptor).await? {
+            moved.extend(moved_in(&projects, descriptor));
+        }
+    }
+    tx.commit().await?;
+    refresh_all(&state, &moved).await?;
+    let ids: Vec<&Json> = targets.iter().map(|d| &d["id"]).collect();
+    Ok(HttpResponse::Ok().json(ids))
+}
+
+/// Orders the descriptors named in `field_order` first in each managed open
+/// project that has any of them; answers those projects' lists.
+async fn reorder_everywhere(
+    state: web::Data<AppState>,
+    identity: Identity,
+    req: HttpRequest,
+    b: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let projects = managed_open_projects(&ctx).await?;
+    let body = body(&b)?;
+    let entity_type = required_entity_type(&body)?;
+    let fields = strings(&body, "field_order")?;
+    if fields.is_empty() {
+        return Err(ApiError::invalid_field(
+            "field_order",
+            "List should have at least 1 item after validation, not 0",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut reordered = Vec::new();
+    for project in &projects {
+        let all: Vec<Row> = descriptors(&state.db, &project["id"], None)
+            .await?
+            .into_iter()
+            .filter(|d| d["entity_type"] == entity_type.as_str())
+            .collect();
+        let ids: Vec<String> = fields
+            .iter()
+            .filter_map(|field| all.iter().find(|d| d["field_name"] == field.as_str()))
+            .filter_map(|d| d["id"].as_str().map(str::to_string))
+            .collect();
+        if !ids.is_empty() {
+            apply_order(&mut tx, &all, &ids).await?;
+            reordered.push(project);
+        }
+    }
+    tx.commit().await?;
+    let mut answer = Vec::new();
+    for project in reordered {
+        answer.extend(
+            descriptors(&state.db, &project["id"], None)
+                .await?
+                .into_iter()
+                .filter(|d| d["entity_type"] == entity_type.as_str()),
+        );
+    }
+    Ok(HttpResponse::Ok().json(answer))
 }
