@@ -28,8 +28,10 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// Entity types that are asset types.
-const ASSET_TYPES: &str =
-    "name NOT IN ('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder')";
+const ASSET_TYPES: &str = concat!(
+    "name NOT IN ",
+    crate::crud::models::entities::temporal_types_sql!()
+);
 
 /// Asset types with the task types linked to them, as Zou shows them.
 async fn present(state: &AppState, rows: Vec<Row>) -> ApiResult<Vec<Row>> {

@@ -63,8 +63,11 @@ impl Kind {
     pub fn type_condition(self) -> Condition {
         match self {
             Kind::Asset => Condition::new(
-                "entity_type_id IN (SELECT id FROM entity_type WHERE name NOT IN \
-                 ('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder'))",
+                concat!(
+                    "entity_type_id IN (SELECT id FROM entity_type WHERE name NOT IN ",
+                    crate::crud::models::entities::temporal_types_sql!(),
+                    ")"
+                ),
                 vec![],
             ),
             kind => Condition::new(

@@ -550,7 +550,10 @@ async fn create_asset(
     let asset_type = state
         .db
         .fetch_optional(
-            "SELECT id FROM entity_type WHERE id = $1 AND name NOT IN ('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder')",
+            concat!(
+                "SELECT id FROM entity_type WHERE id = $1 AND name NOT IN ",
+                crate::crud::models::entities::temporal_types_sql!()
+            ),
             &[asset_type.into()],
             None,
         )
@@ -715,9 +718,12 @@ async fn project_asset_types(
     let rows = state
         .db
         .fetch_all(
-            "SELECT id, name, short_name, description, archived, created_at, updated_at FROM entity_type \
-             WHERE id IN (SELECT entity_type_id FROM entity WHERE project_id = $1) \
-             AND name NOT IN ('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder') ORDER BY name",
+            concat!(
+                "SELECT id, name, short_name, description, archived, created_at, updated_at FROM entity_type \
+                 WHERE id IN (SELECT entity_type_id FROM entity WHERE project_id = $1) AND name NOT IN ",
+                crate::crud::models::entities::temporal_types_sql!(),
+                " ORDER BY name"
+            ),
             &[id_of(&project["id"])?],
             Some("entity_type"),
         )

@@ -119,8 +119,7 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-const TEMPORAL: &str =
-    "('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder')";
+const TEMPORAL: &str = crate::crud::models::entities::temporal_types_sql!();
 
 /// An entity with its type name, or 404.
 async fn entity(db: &crate::db::Db, id: &str) -> ApiResult<Row> {

@@ -642,7 +642,7 @@ async fn create(
 /// The rows a descriptor's values live in, and their `data`.
 async fn governed(tx: &mut Tx, descriptor: &Row) -> ApiResult<(&'static str, Vec<Row>)> {
     let project = id_of(&descriptor["project_id"])?;
-    let temporal = "('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder')";
+    let temporal = crate::crud::models::entities::temporal_types_sql!();
     let (table, sql, params) = match descriptor["entity_type"].as_str().unwrap_or("") {
         "Project" => ("project", "SELECT id, data FROM project WHERE id = $1".to_string(), vec![project]),
         "Task" => (

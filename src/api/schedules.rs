@@ -45,10 +45,12 @@ impl Part {
             )
         };
         match (self, episode) {
-            (Part::AssetTypes, false) => "SELECT DISTINCT et.id, et.name FROM entity e \
-                JOIN entity_type et ON et.id = e.entity_type_id WHERE e.project_id = $1 AND et.name NOT IN \
-                ('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder')"
-                .to_string(),
+            (Part::AssetTypes, false) => concat!(
+                "SELECT DISTINCT et.id, et.name FROM entity e JOIN entity_type et ON et.id = e.entity_type_id \
+                 WHERE e.project_id = $1 AND et.name NOT IN ",
+                crate::crud::models::entities::temporal_types_sql!()
+            )
+            .to_string(),
             (Part::AssetTypes, true) => format!("{} AND e.source_id = $2", Part::AssetTypes.candidates(false)),
             (Part::Episodes, false) => typed("Episode"),
             (Part::Episodes, true) => format!("{} AND e.id = $2", typed("Episode")),

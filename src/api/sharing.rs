@@ -51,8 +51,11 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-const ASSET_TYPES: &str =
-    "entity_type_id IN (SELECT id FROM entity_type WHERE name NOT IN ('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder'))";
+const ASSET_TYPES: &str = concat!(
+    "entity_type_id IN (SELECT id FROM entity_type WHERE name NOT IN ",
+    crate::crud::models::entities::temporal_types_sql!(),
+    ")"
+);
 
 /// `{is_shared = true, asset_ids = null}`; an empty body takes the defaults.
 fn share_request(body: &[u8]) -> ApiResult<(bool, Option<Vec<Uuid>>)> {

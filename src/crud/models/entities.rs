@@ -17,6 +17,15 @@ fn is_me(ctx: &Ctx<'_>, person: &Json) -> bool {
 }
 
 /// The kinds of entity Zou names after their entity type; any other type is an asset type.
+/// The temporal entity types as an SQL list, for `entity_type.name NOT IN`
+/// (the asset types); a macro so constant SQL can embed it with `concat!`.
+macro_rules! temporal_types_sql {
+    () => {
+        "('Shot', 'Sequence', 'Episode', 'Edit', 'Scene', 'Concept', 'ConceptFolder')"
+    };
+}
+pub(crate) use temporal_types_sql;
+
 const TEMPORAL_TYPES: [&str; 7] = [
     "Shot",
     "Sequence",
