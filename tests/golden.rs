@@ -663,6 +663,15 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
     )
     .await;
     let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;
+    let folder = post(
+        format!("{base}/concept-folders"),
+        json!({"name": "Characters"}),
+    )
+    .await;
+    c.check_named(
+        "POST__data__projects__{project_id}__concept-folders",
+        &folder,
+    );
     app.put(
         &format!("/data/entities/{}", id(&concept)),
         &admin,
@@ -766,6 +775,14 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__projects__{project_id}__task-type-softwares",
             format!("{base}/task-type-softwares"),
+        ),
+        (
+            "GET__data__projects__{project_id}__concept-folders",
+            format!("{base}/concept-folders"),
+        ),
+        (
+            "GET__data__concepts__with-tasks",
+            format!("/data/concepts/with-tasks?project_id={project}"),
         ),
         (
             "GET__data__entities__{entity_id}__news",

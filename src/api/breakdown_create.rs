@@ -253,7 +253,7 @@ async fn parent(
     found.map(|row| row["id"].clone()).ok_or(ApiError::NotFound)
 }
 
-async fn type_id(tx: &mut Tx, name: &str) -> ApiResult<Json> {
+pub(super) async fn type_id(tx: &mut Tx, name: &str) -> ApiResult<Json> {
     tx.fetch_optional(
         "SELECT id FROM entity_type WHERE name = $1",
         &[name.into()],

@@ -7,6 +7,7 @@ mod breakdown;
 mod breakdown_create;
 mod budgets;
 mod casting;
+mod concepts;
 mod descriptors;
 mod entity_lists;
 mod index;
@@ -73,6 +74,7 @@ pub fn table() -> Vec<Route> {
         instances::routes(),
         schedules::routes(),
         news::routes(),
+        concepts::routes(),
     ]
     .into_iter()
     .flatten()
