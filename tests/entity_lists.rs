@@ -406,3 +406,128 @@ async fn an_episode_lists_its_edits_and_concepts_list_with_their_tasks() {
         .await;
     assert_eq!(nothing, json!([]));
 }
+
+#[tokio::test]
+async fn previews_are_grouped_per_task_type_and_revision() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let shot_task = s
+        .tasks
+        .iter()
+        .find(|t| t["entity_id"] == json!(s.shot))
+        .unwrap();
+    let (_, animation) = app.get("/data/task-types?name=Animation", &s.admin).await;
+    let (_, second) = app
+        .post(
+            "/data/tasks",
+            &s.admin,
+            json!({"task_type_id": animation[0]["id"], "entity_id": s.shot, "name": "second"}),
+        )
+        .await;
+    let me = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.1["user"]["id"].clone();
+    for (task, name, revision, position, duration) in [
+        (shot_task, "a", 1, 1, 2.0),
+        (shot_task, "b", 1, 2, 2.0),
+        (shot_task, "c", 2, 1, 4.02),
+        (&second, "d", 1, 1, 1.0),
+    ] {
+        let body = json!({"name": name, "task_id": task["id"], "person_id": me, "revision": revision,
+                          "position": position, "extension": "mp4", "duration": duration, "status": "ready"});
+        let (status, preview) = app.post("/data/preview-files", &s.admin, body).await;
+        assert_eq!(status, 201, "{preview}");
+    }
+    let url = format!("/data/shots/{}/preview-files", s.shot);
+    let (status, grouped) = app.get(&url, &s.admin).await;
+    assert_eq!(status, 200, "{grouped}");
+    let versions = grouped[animation[0]["id"].as_str().unwrap()]
+        .as_array()
+        .unwrap();
+    let shown: Vec<(&Json, &Json, usize)> = versions
+        .iter()
+        .map(|v| {
+            (
+                &v["original_name"],
+                &v["revision"],
+                v["previews"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    // Zou keeps one task per task type; Tusk keeps both.
+    assert_eq!(
+        shown,
+        [
+            (&json!(null), &json!(2), 0),
+            (&json!(null), &json!(1), 1),
+            (&json!(null), &json!(1), 0)
+        ]
+    );
+    assert_eq!(versions[1]["previews"][0]["position"], 2);
+    assert!(versions[0].get("position").is_none());
+    let (_, edit) = app
+        .get(
+            &format!(
+                "/data/edits/{}/preview-files",
+                s.tasks[2]["entity_id"].as_str().unwrap()
+            ),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(edit, json!({}));
+
+    let frames = format!(
+        "/actions/projects/{}/task-types/{}/set-shot-nb-frames",
+        s.project,
+        animation[0]["id"].as_str().unwrap()
+    );
+    app.put(
+        &format!("/data/projects/{}", s.project),
+        &s.admin,
+        json!({"fps": "24"}),
+    )
+    .await;
+    let (status, set) = app.post(&frames, &s.admin, json!({})).await;
+    assert_eq!(status, 200, "{set}");
+    assert_eq!(
+        set,
+        json!([{"id": s.shot, "nb_frames": 24}]),
+        "the latest movie: d, 1 s"
+    );
+    assert_eq!(
+        app.get(&format!("/data/shots/{}", s.shot), &s.admin)
+            .await
+            .1["nb_frames"],
+        24
+    );
+    assert_eq!(
+        app.post(&format!("{frames}?episode_id=all"), &s.admin, json!({}))
+            .await
+            .1["message"],
+        "Invalid episode id"
+    );
+}
+
+#[tokio::test]
+async fn a_shot_lists_the_types_of_the_assets_it_casts() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let (status, _) = app
+        .put(
+            &format!("/data/projects/{}/entities/{}/casting", s.project, s.shot),
+            &s.admin,
+            json!([{"asset_id": s.asset, "nb_occurences": 2}]),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, types) = app
+        .get(&format!("/data/shots/{}/asset-types", s.shot), &s.admin)
+        .await;
+    assert_eq!(status, 200, "{types}");
+    assert_eq!(
+        (
+            &types[0]["name"],
+            &types[0]["type"],
+            types.as_array().unwrap().len()
+        ),
+        (&json!("Character"), &json!("AssetType"), 1)
+    );
+}

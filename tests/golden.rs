@@ -662,6 +662,21 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         json!({"name": "Trailer", "episode_id": episode["id"]}),
     )
     .await;
+    for (name, position) in [("blocking", 1), ("blocking2", 2)] {
+        post(
+            "/data/preview-files".into(),
+            json!({"name": name, "original_name": name, "task_id": tasks[1]["id"], "person_id": me,
+                   "revision": 1, "position": position, "extension": "png", "width": 64, "height": 36,
+                   "status": "ready"}),
+        )
+        .await;
+    }
+    app.put(
+        &format!("{base}/entities/{}/casting", id(&shot)),
+        &admin,
+        json!([{"asset_id": asset["id"], "nb_occurences": 1}]),
+    )
+    .await;
     let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;
     let folder = post(
         format!("{base}/concept-folders"),
@@ -775,6 +790,18 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__projects__{project_id}__task-type-softwares",
             format!("{base}/task-type-softwares"),
+        ),
+        (
+            "GET__data__entities__{entity_id}__preview-files",
+            format!("/data/entities/{}/preview-files", id(&shot)),
+        ),
+        (
+            "GET__data__shots__{shot_id}__preview-files",
+            format!("/data/shots/{}/preview-files", id(&shot)),
+        ),
+        (
+            "GET__data__shots__{shot_id}__asset-types",
+            format!("/data/shots/{}/asset-types", id(&shot)),
         ),
         (
             "GET__data__projects__{project_id}__concept-folders",

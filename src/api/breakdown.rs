@@ -139,6 +139,12 @@ pub(super) fn routes() -> Vec<Route> {
     }
     routes.push(Route::new(
         Method::POST,
+        "/actions/projects/{project_id}/task-types/{task_type_id}/set-shot-nb-frames",
+        "Set shots' frame counts from their latest movie of a task type",
+        |r| r.to(set_shot_frames),
+    ));
+    routes.push(Route::new(
+        Method::POST,
         "/actions/projects/{project_id}/delete-entities",
         "Delete or cancel many assets, shots, edits and concepts of a project",
         |r| r.to(delete_entities),
@@ -1050,4 +1056,119 @@ async fn delete_entities(
         refresh(&state, Some(project), Touched::everything()).await?;
     }
     Ok(HttpResponse::Ok().json(handled))
+}
+
+/// Python's `round`: halves go to the even neighbour.
+fn round_half_even(value: f64) -> i64 {
+    let floor = value.floor();
+    let diff = value - floor;
+    let rounded = if (diff - 0.5).abs() < 1e-9 {
+        if floor % 2.0 == 0.0 {
+            floor
+        } else {
+            floor + 1.0
+        }
+    } else {
+        value.round()
+    };
+    rounded as i64
+}
+
+/// `POST /actions/projects/{id}/task-types/{id}/set-shot-nb-frames`: each
+/// shot (of one episode with `?episode_id=`) takes its frame count from the
+/// duration of its latest ready movie of the task type, at the project's fps.
+async fn set_shot_frames(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let project_id = Uuid::parse_str(&path.0).map_err(|_| ApiError::NotFound)?;
+    let project = state
+        .db
+        .fetch_optional(
+            "SELECT id, fps FROM project WHERE id = $1",
+            &[project_id.into()],
+            Some("project"),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    scope::require_manager(&ctx, Some(&json!(project_id))).await?;
+    let task_type = Uuid::parse_str(&path.1)
+        .map_err(|_| ApiError::bad_request("Invalid project or task type id"))?;
+    let episode = match ctx.param("episode_id").filter(|e| !e.is_empty()) {
+        Some(e) => {
+            Some(Uuid::parse_str(e).map_err(|_| ApiError::bad_request("Invalid episode id"))?)
+        }
+        None => None,
+    };
+    let fps: f64 = project["fps"]
+        .as_str()
+        .and_then(|fps| fps.trim().parse().ok())
+        .or_else(|| project["fps"].as_f64())
+        .filter(|fps: &f64| *fps > 0.0)
+        .ok_or_else(|| ApiError::bad_request("The project has no valid fps."))?;
+    let mut sql = String::from(
+        "SELECT s.id, s.name, s.nb_frames, pf.duration FROM entity s \
+         JOIN entity_type et ON et.id = s.entity_type_id AND et.name = 'Shot' \
+         JOIN task t ON t.entity_id = s.id AND t.task_type_id = $2 \
+         JOIN preview_file pf ON pf.task_id = t.id AND pf.status = 'ready' AND pf.duration > 0 \
+         WHERE s.project_id = $1",
+    );
+    let mut params = vec![Value::Uuid(project_id), Value::Uuid(task_type)];
+    if let Some(episode) = episode {
+        params.push(episode.into());
+        sql.push_str(" AND s.parent_id IN (SELECT id FROM entity WHERE parent_id = $3)");
+    }
+    sql.push_str(" ORDER BY s.name, s.id, pf.created_at DESC, pf.id DESC");
+    let rows = state.db.fetch_all(&sql, &params, Some("entity")).await?;
+    let mut tx = state.db.begin().await?;
+    let mut answer = Vec::new();
+    let mut touched = Vec::new();
+    for row in &rows {
+        if answer.last().is_some_and(|a: &Json| a["id"] == row["id"]) {
+            continue; // an older preview of a shot already set
+        }
+        let frames = round_half_even(row["duration"].as_f64().unwrap_or(0.0) * fps);
+        if row["nb_frames"].as_i64() != Some(frames) {
+            tx.execute(
+                "UPDATE entity SET nb_frames = $1, updated_at = $2 WHERE id = $3",
+                &[Value::Int(frames), now().into(), id_of(&row["id"])?],
+            )
+            .await?;
+            let id = row["id"].as_str().unwrap_or_default();
+            Event::new("shot:update", "shot_id", id)
+                .in_project(Some(project_id))
+                .record(&mut tx, identity.person.id)
+                .await?;
+            touched.push(id.to_string());
+        }
+        answer.push(json!({"id": row["id"], "nb_frames": frames}));
+    }
+    tx.commit().await?;
+    if !touched.is_empty() {
+        refresh(
+            &state,
+            Some(project_id),
+            Touched {
+                entities: touched,
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_half_even;
+
+    #[test]
+    fn halves_round_to_even_as_in_python() {
+        for (value, rounded) in [(12.5, 12), (13.5, 14), (96.48, 96), (0.0, 0), (23.6, 24)] {
+            assert_eq!(round_half_even(value), rounded, "{value}");
+        }
+    }
 }

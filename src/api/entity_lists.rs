@@ -83,6 +83,24 @@ pub(super) fn routes() -> Vec<Route> {
             move |r| r.to(move |s, i, id, q| versions(kind, s, i, id, q)),
         ));
     }
+    for kind in [Kind::Shot, Kind::Edit, Kind::Concept] {
+        routes.push(Route::new(
+            Method::GET,
+            format!(
+                "/data/{}/{{{}_id}}/preview-files",
+                kind.route(),
+                kind.event_prefix()
+            ),
+            format!("Get the previews of one of {}, per task type", kind.route()),
+            move |r| r.to(move |s, i, id, q| previews_by_task_type(kind, s, i, id, q)),
+        ));
+    }
+    routes.push(Route::new(
+        Method::GET,
+        "/data/shots/{shot_id}/asset-types",
+        "Get the asset types a shot casts",
+        |r| r.to(shot_asset_types),
+    ));
     routes.push(Route::new(
         Method::GET,
         "/data/entities/{entity_id}/entities-linked/with-tasks",
@@ -454,4 +472,136 @@ fn text(row: &Row, key: &str) -> String {
         .and_then(Json::as_str)
         .unwrap_or_default()
         .to_string()
+}
+
+/// The preview fields of a version entry; `nested` ones (more files of the
+/// same revision) also carry their position and task type.
+fn preview_entry(row: &Row, nested: bool) -> Map<String, Json> {
+    let mut keys = vec!["id", "revision"];
+    if nested {
+        keys.push("position");
+    }
+    keys.extend([
+        "original_name",
+        "extension",
+        "width",
+        "height",
+        "duration",
+        "status",
+        "annotations",
+    ]);
+    let mut entry: Map<String, Json> = keys
+        .iter()
+        .map(|key| (key.to_string(), row[*key].clone()))
+        .collect();
+    if entry["duration"].is_null() {
+        entry.insert("duration".into(), json!(0.0));
+    }
+    if !nested {
+        entry.insert("previews".into(), json!([]));
+    }
+    entry.insert("created_at".into(), row["created_at"].clone());
+    entry.insert("task_id".into(), row["task_id"].clone());
+    if nested {
+        entry.insert("task_type_id".into(), row["task_type_id"].clone());
+    }
+    for key in [
+        "original_width",
+        "original_height",
+        "original_duration",
+        "original_file_size",
+    ] {
+        entry.insert(
+            key.into(),
+            row["data"].get(key).cloned().unwrap_or(Json::Null),
+        );
+    }
+    entry
+}
+
+/// One task's version entries: (task, task type, entries).
+type TaskVersions = (String, String, Vec<Map<String, Json>>);
+
+/// `{task_type_id: [version, ...]}`: each task's previews, latest revision
+/// first, files of one revision gathered under its first.
+fn group_previews(rows: &[Row]) -> Map<String, Json> {
+    let mut tasks: Vec<TaskVersions> = Vec::new();
+    for row in rows {
+        let task = text(row, "task_id");
+        let index = match tasks.iter().position(|(t, _, _)| *t == task) {
+            Some(index) => index,
+            None => {
+                tasks.push((task, text(row, "task_type_id"), Vec::new()));
+                tasks.len() - 1
+            }
+        };
+        let entries = &mut tasks[index].2;
+        match entries
+            .iter_mut()
+            .find(|e| e["revision"] == row["revision"])
+        {
+            Some(first) => {
+                if let Some(Json::Array(more)) = first.get_mut("previews") {
+                    more.push(Json::Object(preview_entry(row, true)));
+                }
+            }
+            None => entries.push(preview_entry(row, false)),
+        }
+    }
+    let mut grouped = Map::new();
+    for (_, task_type, entries) in tasks {
+        if let Json::Array(list) = grouped.entry(task_type).or_insert_with(|| json!([])) {
+            list.extend(entries.into_iter().map(Json::Object));
+        }
+    }
+    grouped
+}
+
+/// Every preview of the entity's tasks, whatever its state; clients do not see concepts'.
+async fn previews_by_task_type(
+    kind: Kind,
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let (row, role) = readable(&ctx, kind, &id).await?;
+    check_vendor(&ctx, role, &row).await?;
+    if kind == Kind::Concept && role == Role::Client {
+        return Err(ApiError::Forbidden);
+    }
+    let rows = state
+        .db
+        .fetch_all(
+            "SELECT pf.*, t.task_type_id FROM preview_file pf JOIN task t ON t.id = pf.task_id \
+             JOIN task_type tt ON tt.id = t.task_type_id WHERE t.entity_id = $1 \
+             ORDER BY tt.priority IS NULL DESC, tt.priority DESC, tt.name, pf.revision DESC, pf.created_at, pf.id",
+            &[id_of(&row["id"])?],
+            Some("preview_file"),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(group_previews(&rows)))
+}
+
+/// The types of the assets a shot casts; any team member may ask.
+async fn shot_asset_types(
+    state: web::Data<AppState>,
+    identity: Identity,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let (shot, _) = readable(&ctx, Kind::Shot, &id).await?;
+    let rows = state
+        .db
+        .fetch_all(
+            "SELECT name, short_name, description, archived, id, created_at, updated_at FROM entity_type \
+             WHERE id IN (SELECT e.entity_type_id FROM entity e JOIN entity_link l ON l.entity_out_id = e.id \
+             WHERE l.entity_in_id = $1) ORDER BY name, id",
+            &[id_of(&shot["id"])?],
+            Some("entity_type"),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(super::typed(rows, "AssetType")))
 }
