@@ -677,6 +677,19 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         json!([{"asset_id": asset["id"], "nb_occurences": 1}]),
     )
     .await;
+    let schedule = post(
+        "/data/production-schedule-versions".into(),
+        json!({"name": "V1", "project_id": project}),
+    )
+    .await;
+    let schedule_id = id(&schedule);
+    post(
+        format!(
+            "/actions/production-schedule-versions/{schedule_id}/set-task-links-from-production"
+        ),
+        json!({}),
+    )
+    .await;
     let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;
     let folder = post(
         format!("{base}/concept-folders"),
@@ -794,6 +807,10 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__entities__{entity_id}__preview-files",
             format!("/data/entities/{}/preview-files", id(&shot)),
+        ),
+        (
+            "GET__data__production-schedule-versions__{production_schedule_version_id}__task-links",
+            format!("/data/production-schedule-versions/{schedule_id}/task-links"),
         ),
         (
             "GET__data__shots__{shot_id}__preview-files",

@@ -15,6 +15,7 @@ mod instances;
 mod news;
 mod project_links;
 mod project_settings;
+mod schedule_versions;
 mod schedules;
 mod sharing;
 mod stats;
@@ -75,6 +76,7 @@ pub fn table() -> Vec<Route> {
         schedules::routes(),
         news::routes(),
         concepts::routes(),
+        schedule_versions::routes(),
     ]
     .into_iter()
     .flatten()
