@@ -690,6 +690,12 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         json!({}),
     )
     .await;
+    app.put(
+        &format!("/data/tasks/{}", id(&tasks[1])),
+        &admin,
+        json!({"real_start_date": "2026-11-27T09:00:00", "end_date": "2026-11-27T10:00:00"}),
+    )
+    .await;
     let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;
     let folder = post(
         format!("{base}/concept-folders"),
@@ -811,6 +817,14 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__production-schedule-versions__{production_schedule_version_id}__task-links",
             format!("/data/production-schedule-versions/{schedule_id}/task-links"),
+        ),
+        (
+            "GET__data__projects__{project_id}__quotas__{task_type_id}",
+            format!("{base}/quotas/{}", id(&animation[0])),
+        ),
+        (
+            "GET__data__projects__{project_id}__quotas__persons__{person_id}",
+            format!("{base}/quotas/persons/{}", me.as_str().unwrap()),
         ),
         (
             "GET__data__shots__{shot_id}__preview-files",

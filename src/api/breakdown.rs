@@ -1,7 +1,7 @@
 //! The breakdown by kind: `/data/{assets,shots,sequences,episodes,scenes,edits,concepts}`
 //! (list, get, delete; update for shots), with Zou's per-kind answers.
 
-use super::Route;
+use super::{round_half_even, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::id_of;
@@ -1058,22 +1058,6 @@ async fn delete_entities(
     Ok(HttpResponse::Ok().json(handled))
 }
 
-/// Python's `round`: halves go to the even neighbour.
-fn round_half_even(value: f64) -> i64 {
-    let floor = value.floor();
-    let diff = value - floor;
-    let rounded = if (diff - 0.5).abs() < 1e-9 {
-        if floor % 2.0 == 0.0 {
-            floor
-        } else {
-            floor + 1.0
-        }
-    } else {
-        value.round()
-    };
-    rounded as i64
-}
-
 /// `POST /actions/projects/{id}/task-types/{id}/set-shot-nb-frames`: each
 /// shot (of one episode with `?episode_id=`) takes its frame count from the
 /// duration of its latest ready movie of the task type, at the project's fps.
@@ -1159,16 +1143,4 @@ async fn set_shot_frames(
         .await?;
     }
     Ok(HttpResponse::Ok().json(answer))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::round_half_even;
-
-    #[test]
-    fn halves_round_to_even_as_in_python() {
-        for (value, rounded) in [(12.5, 12), (13.5, 14), (96.48, 96), (0.0, 0), (23.6, 24)] {
-            assert_eq!(round_half_even(value), rounded, "{value}");
-        }
-    }
 }

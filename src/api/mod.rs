@@ -15,6 +15,7 @@ mod instances;
 mod news;
 mod project_links;
 mod project_settings;
+mod quotas;
 mod schedule_versions;
 mod schedules;
 mod sharing;
@@ -77,6 +78,7 @@ pub fn table() -> Vec<Route> {
         news::routes(),
         concepts::routes(),
         schedule_versions::routes(),
+        quotas::routes(),
     ]
     .into_iter()
     .flatten()
@@ -189,4 +191,37 @@ pub fn body_fields(req: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Json
         fields.entry(key).or_insert(Json::String(value));
     }
     Ok(fields)
+}
+
+/// Python's `round`: halves go to the even neighbour, as Zou's counts do.
+pub(crate) fn round_half_even(value: f64) -> i64 {
+    let floor = value.floor();
+    if (value - floor - 0.5).abs() < 1e-9 {
+        if floor % 2.0 == 0.0 {
+            floor as i64
+        } else {
+            floor as i64 + 1
+        }
+    } else {
+        value.round() as i64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_half_even;
+
+    #[test]
+    fn halves_round_to_even_as_in_python() {
+        for (value, rounded) in [
+            (12.5, 12),
+            (13.5, 14),
+            (96.48, 96),
+            (0.0, 0),
+            (23.6, 24),
+            (-0.5, 0),
+        ] {
+            assert_eq!(round_half_even(value), rounded, "{value}");
+        }
+    }
 }
