@@ -73,6 +73,19 @@ impl Person {
         self.row.get(column).and_then(Json::as_i64).unwrap_or(0)
     }
 
+    /// A project's preview account: a read-only client login for outsiders.
+    pub fn is_preview_account(&self) -> bool {
+        self.text("preview_project_id").is_some()
+    }
+
+    /// When a preview account's window opened, if it is open now (tokens
+    /// issued before that moment are void).
+    pub fn preview_open_since(&self) -> Option<chrono::NaiveDateTime> {
+        let stamp = |column: &str| self.text(column).and_then(crate::db::parse_timestamp);
+        let until = stamp("preview_open_until")?;
+        (until > now()).then(|| stamp("preview_opened_at").unwrap_or(until))
+    }
+
     pub async fn department_ids(&self, db: &Db) -> ApiResult<Vec<String>> {
         let rows = db
             .fetch_all(

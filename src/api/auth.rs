@@ -207,7 +207,8 @@ async fn login(
         record_failure(&state, &person).await?;
         return Err(failed());
     }
-    if !person.active {
+    let preview_closed = person.is_preview_account() && person.preview_open_since().is_none();
+    if !person.active || preview_closed {
         return Err(login_refused(
             StatusCode::UNAUTHORIZED,
             json!({"error": true, "login": false, "unactive": true,

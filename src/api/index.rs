@@ -84,7 +84,7 @@ async fn config(state: web::Data<AppState>) -> HttpResponse {
         "enforce_2fa": false,
         "movie_highdef_bitrate": 28,
         "movie_lowdef_bitrate": 6,
-        "preview_accounts_enabled": false,
+        "preview_accounts_enabled": true,
     }))
 }
 

@@ -13,6 +13,7 @@ mod entity_lists;
 mod index;
 mod instances;
 mod news;
+mod preview_account;
 mod project_links;
 mod project_settings;
 mod quotas;
@@ -79,6 +80,7 @@ pub fn table() -> Vec<Route> {
         concepts::routes(),
         schedule_versions::routes(),
         quotas::routes(),
+        preview_account::routes(),
     ]
     .into_iter()
     .flatten()

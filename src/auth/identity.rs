@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult, UNAUTHORIZED};
 use crate::persons::Person;
 use actix_web::dev::Payload;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
@@ -120,5 +120,23 @@ pub async fn authenticate(req: &HttpRequest, expected: TokenType) -> ApiResult<I
         }
         return Err(ApiError::Unauthorized(UNAUTHORIZED.into()));
     }
+    if person.is_preview_account() {
+        check_preview_access(req, &person, &claims)?;
+    }
     Ok(Identity { person, claims })
+}
+
+/// A preview account reads, and only while its window is open with a token
+/// issued since it opened.
+fn check_preview_access(req: &HttpRequest, person: &Person, claims: &Claims) -> ApiResult<()> {
+    let opened = person
+        .preview_open_since()
+        .ok_or_else(|| ApiError::Unauthorized(UNAUTHORIZED.into()))?;
+    if claims.iat < opened.and_utc().timestamp() {
+        return Err(ApiError::Unauthorized(UNAUTHORIZED.into()));
+    }
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(())
 }

@@ -392,6 +392,28 @@ async fn record_version(
     Ok(())
 }
 
+/// Preview accounts only look: they cannot be given tasks.
+async fn refuse_preview_accounts(tx: &mut Tx, data: &Map<String, Json>) -> ApiResult<()> {
+    let people = data
+        .get("assignees")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten();
+    for person in people.filter_map(|p| p.as_str().and_then(|p| uuid::Uuid::parse_str(p).ok())) {
+        let preview = tx
+            .fetch_optional(
+                "SELECT id FROM person WHERE id = $1 AND preview_project_id IS NOT NULL",
+                &[person.into()],
+                None,
+            )
+            .await?;
+        if preview.is_some() {
+            return Err(ApiError::bad_request("A preview account can't be assigned"));
+        }
+    }
+    Ok(())
+}
+
 fn merge_data(row: &Row, data: &mut Map<String, Json>) {
     match data.get("data") {
         Some(Json::Object(new)) => {
@@ -610,6 +632,7 @@ impl Hooks for Tasks {
         {
             return Err(ApiError::bad_request("assignees must be a list."));
         }
+        refuse_preview_accounts(tx, data).await?;
         // What Zou leaves null: the task belongs to its entity's project and
         // starts in the studio's default status.
         data.insert("project_id".into(), entity["project_id"].clone());
@@ -645,6 +668,7 @@ impl Hooks for Tasks {
         {
             merge_data(row, data);
         }
+        refuse_preview_accounts(tx, data).await?;
         if let Some(assignees) = data.get("assignees") {
             let wanted: Vec<String> = assignees
                 .as_array()
