@@ -247,3 +247,65 @@ async fn concepts_are_listed_with_their_tasks_and_what_they_show() {
         "Invalid UUID format for project_id: nope"
     );
 }
+
+#[tokio::test]
+async fn a_new_concept_goes_in_its_folder_and_shows_its_entities() {
+    let app = spawn_app().await;
+    let b = board(&app).await;
+    let (_, folder) = app
+        .post(
+            &format!("/data/projects/{}/concept-folders", b.project),
+            &b.admin,
+            json!({"name": "Characters"}),
+        )
+        .await;
+    let (_, character) = app.get("/data/entity-types?name=Character", &b.admin).await;
+    let (_, asset) = app
+        .post(
+            &format!(
+                "/data/projects/{}/asset-types/{}/assets/new",
+                b.project,
+                id(&character[0])
+            ),
+            &b.admin,
+            json!({"name": "Hero"}),
+        )
+        .await;
+    let unknown = uuid::Uuid::new_v4();
+    let concepts = format!("/data/projects/{}/concepts", b.project);
+    let (status, concept) = app
+        .post(
+            &concepts,
+            &b.admin,
+            json!({"name": "Hero pose", "parent_id": folder["id"],
+                   "entity_concept_links": [{"id": asset["id"]}, unknown]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{concept}");
+    assert_eq!(
+        (&concept["parent_id"], &concept["entity_concept_links"]),
+        (&folder["id"], &json!([asset["id"]]))
+    );
+    let (_, again) = app
+        .post(&concepts, &b.admin, json!({"name": "Hero pose"}))
+        .await;
+    assert_eq!(again["entity_concept_links"], json!([asset["id"]]));
+    assert_eq!(
+        app.post(
+            &concepts,
+            &b.admin,
+            json!({"name": "Elsewhere", "parent_id": b.concepts[0]})
+        )
+        .await
+        .0,
+        404,
+        "a concept is no folder"
+    );
+    assert_eq!(
+        app.delete(&format!("/data/concepts/{}", id(&concept)), &b.admin)
+            .await
+            .0,
+        204,
+        "its links go with it"
+    );
+}

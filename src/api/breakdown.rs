@@ -796,7 +796,9 @@ async fn delete(
         refresh(&state, project, touched).await?;
         return Ok(HttpResponse::NoContent().finish());
     }
-    if force {
+    if force || kind.cancels_with_tasks() {
+        // What holds work is removed with everything on it; a container
+        // only when forced, with what it contains.
         for child in children(&mut tx, kind, &entity).await? {
             remove_entity(&mut tx, child).await?;
         }

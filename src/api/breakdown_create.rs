@@ -225,6 +225,77 @@ fn data(fields: &Map<String, Json>) -> ApiResult<Json> {
     }
 }
 
+/// The concept folder of the project a new concept goes in (404 for anything else).
+async fn concept_folder(
+    state: &AppState,
+    fields: &Map<String, Json>,
+    project: &Row,
+) -> ApiResult<Json> {
+    let folder = match fields.get("parent_id") {
+        None | Some(Json::Null) => return Ok(Json::Null),
+        Some(Json::String(id)) => Uuid::parse_str(id).map_err(|_| {
+            ApiError::invalid_field("parent_id", "Value error, must be a valid UUID")
+        })?,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "parent_id",
+                "Input should be a valid string",
+            ))
+        }
+    };
+    let found = state
+        .db
+        .fetch_optional(
+            "SELECT e.id FROM entity e JOIN entity_type et ON et.id = e.entity_type_id \
+             WHERE e.id = $1 AND e.project_id = $2 AND et.name = 'ConceptFolder'",
+            &[folder.into(), id_of(&project["id"])?],
+            None,
+        )
+        .await?;
+    found.map(|row| row["id"].clone()).ok_or(ApiError::NotFound)
+}
+
+/// The entities of the project a new concept shows: ids, bare or as
+/// `{"id": ...}`; ids that name nothing there are skipped, as in Zou.
+async fn concept_links(
+    state: &AppState,
+    fields: &Map<String, Json>,
+    project: &Row,
+) -> ApiResult<Vec<Uuid>> {
+    let items = match fields.get("entity_concept_links") {
+        None | Some(Json::Null) => return Ok(Vec::new()),
+        Some(Json::Array(items)) => items,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "entity_concept_links",
+                "Input should be a valid list",
+            ))
+        }
+    };
+    let mut links = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let field = format!("entity_concept_links.{index}");
+        let id = item
+            .as_str()
+            .or_else(|| item.get("id").and_then(Json::as_str));
+        let id = id
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| ApiError::invalid_field(&field, "Input should be a valid UUID"))?;
+        let known = state
+            .db
+            .fetch_optional(
+                "SELECT id FROM entity WHERE id = $1 AND project_id = $2",
+                &[id.into(), id_of(&project["id"])?],
+                None,
+            )
+            .await?;
+        if known.is_some() && !links.contains(&id) {
+            links.push(id);
+        }
+    }
+    Ok(links)
+}
+
 /// An optional id naming an entity of `kind` in the project (404 otherwise).
 async fn parent(
     state: &AppState,
@@ -280,19 +351,36 @@ pub(super) async fn refresh(state: &AppState, project: &Json, touched: Touched) 
     }
 }
 
+/// An entity to create, unless one of that name exists under that parent.
+struct NewEntity {
+    kind: Kind,
+    /// The asset type of an asset; other kinds have their own type.
+    entity_type: Option<Json>,
+    values: Vec<(&'static str, Json)>,
+    /// The column that, with the name, finds an existing entity (none: always create).
+    lookup_parent: Option<&'static str>,
+    /// What the creation event carries beyond the new id.
+    event: Map<String, Json>,
+    /// The entities a new concept shows.
+    concept_links: Vec<Uuid>,
+}
+
 /// Creates an entity, or answers the one of that name under that parent
 /// (assets excepted: Zou keeps homonyms apart).
-#[allow(clippy::too_many_arguments)]
 async fn get_or_create(
     state: &AppState,
     identity: &Identity,
-    kind: Kind,
     project: &Row,
-    entity_type: Option<Json>,
-    values: Vec<(&'static str, Json)>,
-    lookup_parent: Option<&str>,
-    event: Map<String, Json>,
+    new: NewEntity,
 ) -> ApiResult<HttpResponse> {
+    let NewEntity {
+        kind,
+        entity_type,
+        values,
+        lookup_parent,
+        event,
+        concept_links,
+    } = new;
     let mut tx = state.db.begin().await?;
     let entity_type = match entity_type {
         Some(id) => id,
@@ -360,7 +448,23 @@ async fn get_or_create(
     if !values.contains_key("status") {
         row.push(("status", "running".into()));
     }
-    let created = tx.insert("entity", &row).await?;
+    let mut created = tx.insert("entity", &row).await?;
+    for link in &concept_links {
+        tx.insert(
+            "entity_concept_link",
+            &[
+                ("id", Uuid::now_v7().into()),
+                ("entity_in_id", id_of(&created["id"])?),
+                ("entity_out_id", (*link).into()),
+                ("created_at", stamp.into()),
+                ("updated_at", stamp.into()),
+            ],
+        )
+        .await?;
+    }
+    if kind == Kind::Concept {
+        created.insert("entity_concept_links".into(), json!(concept_links));
+    }
     let prefix = kind.event_prefix();
     let mut announce = Event::new(
         format!("{prefix}:new"),
@@ -501,6 +605,10 @@ async fn create(
         Kind::Concept => (
             vec![
                 ("name", json!(name)),
+                (
+                    "parent_id",
+                    concept_folder(&state, &fields, &project).await?,
+                ),
                 ("description", text(&fields, "description", Json::Null)?),
                 ("data", data(&fields)?),
             ],
@@ -524,14 +632,36 @@ async fn create(
             )
             .await?;
         drop(tx);
-        if let Some(existing) = existing {
+        if let Some(mut existing) = existing {
+            let links = state
+                .db
+                .fetch_all(
+                    "SELECT entity_out_id FROM entity_concept_link WHERE entity_in_id = $1 ORDER BY entity_out_id",
+                    &[id_of(&existing["id"])?],
+                    None,
+                )
+                .await?;
+            let links: Vec<Json> = links
+                .into_iter()
+                .map(|l| l["entity_out_id"].clone())
+                .collect();
+            existing.insert("entity_concept_links".into(), json!(links));
             return Ok(HttpResponse::Created().json(typed(existing, kind)));
         }
     }
-    get_or_create(
-        &state, &identity, kind, &project, None, values, lookup, event,
-    )
-    .await
+    let concept_links = match kind {
+        Kind::Concept => concept_links(&state, &fields, &project).await?,
+        _ => Vec::new(),
+    };
+    let new = NewEntity {
+        kind,
+        entity_type: None,
+        values,
+        lookup_parent: lookup,
+        event,
+        concept_links,
+    };
+    get_or_create(&state, &identity, &project, new).await
 }
 
 async fn create_asset(
@@ -589,17 +719,15 @@ async fn create_asset(
         ("data", data),
         ("is_shared", json!(is_shared)),
     ];
-    get_or_create(
-        &state,
-        &identity,
-        Kind::Asset,
-        &project,
-        Some(asset_type["id"].clone()),
+    let new = NewEntity {
+        kind: Kind::Asset,
+        entity_type: Some(asset_type["id"].clone()),
         values,
-        None,
+        lookup_parent: None,
         event,
-    )
-    .await
+        concept_links: Vec::new(),
+    };
+    get_or_create(&state, &identity, &project, new).await
 }
 
 fn assigned_to_me(ctx: &Ctx<'_>) -> Condition {
