@@ -629,14 +629,7 @@ async fn tasks_of(
             None,
         )
         .await?;
-    let mut assignees: HashMap<String, Vec<Json>> = HashMap::new();
-    for link in links {
-        let task = link["task_id"].as_str().unwrap_or_default().to_string();
-        assignees
-            .entry(task)
-            .or_default()
-            .push(link["person_id"].clone());
-    }
+    let mut assignees = super::grouped(&links, "task_id", "person_id");
     let me = person.map(|p| json!(p));
     Ok(tasks
         .into_iter()
@@ -693,13 +686,5 @@ async fn concept_links(
             None,
         )
         .await?;
-    let mut links: HashMap<String, Vec<Json>> = HashMap::new();
-    for row in rows {
-        let concept = row["entity_in_id"].as_str().unwrap_or_default().to_string();
-        links
-            .entry(concept)
-            .or_default()
-            .push(row["entity_out_id"].clone());
-    }
-    Ok(links)
+    Ok(super::grouped(&rows, "entity_in_id", "entity_out_id"))
 }

@@ -152,7 +152,7 @@ pub(super) async fn task_rows(
         && ctx
             .param("relations")
             .is_some_and(|r| r.eq_ignore_ascii_case("true"));
-    let mut assignees: HashMap<String, Vec<Json>> = HashMap::new();
+    let mut assignees = HashMap::new();
     if relations {
         let links = ctx
             .db()
@@ -165,13 +165,7 @@ pub(super) async fn task_rows(
                 None,
             )
             .await?;
-        for link in links {
-            let task = link["task_id"].as_str().unwrap_or_default().to_string();
-            assignees
-                .entry(task)
-                .or_default()
-                .push(link["person_id"].clone());
-        }
+        assignees = super::grouped(&links, "task_id", "person_id");
     }
     Ok(tasks
         .into_iter()
@@ -395,13 +389,7 @@ async fn linked_with_tasks(
             None,
         )
         .await?;
-    let mut people: HashMap<String, Vec<Json>> = HashMap::new();
-    for link in assignees {
-        people
-            .entry(text(&link, "task_id"))
-            .or_default()
-            .push(link["person_id"].clone());
-    }
+    let mut people = super::grouped(&assignees, "task_id", "person_id");
     let mut by_entity: HashMap<String, Vec<Json>> = HashMap::new();
     for task in tasks {
         let mut shown: Map<String, Json> = LINKED_TASK_FIELDS
@@ -420,13 +408,7 @@ async fn linked_with_tasks(
             .or_default()
             .push(Json::Object(shown));
     }
-    let mut points_to: HashMap<String, Vec<Json>> = HashMap::new();
-    for link in links {
-        points_to
-            .entry(text(&link, "entity_in_id"))
-            .or_default()
-            .push(link["entity_out_id"].clone());
-    }
+    let mut points_to = super::grouped(&links, "entity_in_id", "entity_out_id");
     let rows: Vec<Json> = linked
         .into_iter()
         .map(|mut e| {

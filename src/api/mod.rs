@@ -23,6 +23,10 @@ mod sharing;
 mod stats;
 mod with_tasks;
 
+pub use breakdown::Kind;
+/// The cached breakdown views, public for the benchmarks.
+pub use with_tasks::{build as build_with_tasks, EntityView, Filter, Viewer};
+
 use crate::error::{ApiError, ApiResult, BAD_REQUEST};
 use actix_web::http::Method;
 use actix_web::{web, HttpMessage, HttpRequest};
@@ -193,6 +197,28 @@ pub fn body_fields(req: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Json
         fields.entry(key).or_insert(Json::String(value));
     }
     Ok(fields)
+}
+
+/// `{row[key]: [row[value], ...]}`, values in the rows' order (a task's
+/// assignees, a concept's links...).
+pub(crate) fn grouped(
+    rows: &[crate::db::Row],
+    key: &str,
+    value: &str,
+) -> std::collections::HashMap<String, Vec<Json>> {
+    let mut groups: std::collections::HashMap<String, Vec<Json>> = std::collections::HashMap::new();
+    for row in rows {
+        let group = row
+            .get(key)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
+        groups
+            .entry(group)
+            .or_default()
+            .push(row.get(value).cloned().unwrap_or(Json::Null));
+    }
+    groups
 }
 
 /// Python's `round`: halves go to the even neighbour, as Zou's counts do.

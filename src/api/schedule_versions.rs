@@ -107,13 +107,7 @@ async fn task_links(
                 None,
             )
             .await?;
-        let mut by_link: HashMap<String, Vec<Json>> = HashMap::new();
-        for person in people {
-            by_link
-                .entry(person["link"].as_str().unwrap_or_default().to_string())
-                .or_default()
-                .push(person["person_id"].clone());
-        }
+        let mut by_link = super::grouped(&people, "link", "person_id");
         for link in links.iter_mut() {
             let people = by_link
                 .remove(link["id"].as_str().unwrap_or_default())

@@ -11,7 +11,8 @@ use crate::crud::Ctx;
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Map, Value as Json};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{json, Value as Json};
 use std::collections::{HashMap, HashSet};
 use tusk_actors::project::{ProjectState, Row};
 use tusk_actors::role::Role;
@@ -128,27 +129,164 @@ fn from_data(entity: &Row, key: &str) -> Json {
     entity["data"].get(key).cloned().unwrap_or(Json::Null)
 }
 
-fn copy(entity: &Row, keys: &[&str]) -> Map<String, Json> {
-    keys.iter()
-        .map(|key| {
-            (
-                key.to_string(),
-                entity.get(*key).cloned().unwrap_or(Json::Null),
-            )
-        })
-        .collect()
+/// A task as a view shows it: some of its columns, its assignees, whether the
+/// viewer follows it. Borrowed from the cached state and written straight
+/// to the answer: a 10,000-shot view is never built as a JSON tree.
+struct TaskView<'a> {
+    task: &'a Row,
+    fields: &'static [&'static str],
+    subscribed: bool,
 }
 
-/// Builds a kind's view from a project's state: rows sorted by name.
-pub fn build(
-    state: &ProjectState,
+impl Serialize for TaskView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.fields.len() + 2))?;
+        for key in self.fields {
+            map.serialize_entry(key, self.task.get(*key).unwrap_or(&Json::Null))?;
+        }
+        map.serialize_entry(
+            "assignees",
+            self.task.get("assignees").unwrap_or(&Json::Null),
+        )?;
+        map.serialize_entry("is_subscribed", &self.subscribed)?;
+        map.end()
+    }
+}
+
+/// An entity's `data` without the metadata the viewer may not see.
+struct VisibleData<'a> {
+    data: &'a Json,
+    hidden: &'a HashSet<String>,
+}
+
+impl Serialize for VisibleData<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.data {
+            Json::Object(data) if !self.hidden.is_empty() => {
+                let mut map = serializer.serialize_map(None)?;
+                for (key, value) in data.iter().filter(|(key, _)| !self.hidden.contains(*key)) {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+            data => data.serialize(serializer),
+        }
+    }
+}
+
+/// One row of a view: columns of the cached entity, values computed for the
+/// view, and the entity's tasks.
+pub struct EntityView<'a> {
+    row: &'a Row,
+    columns: &'static [&'static str],
+    computed: Vec<(&'static str, Json)>,
+    tasks: Vec<TaskView<'a>>,
+    hidden: &'a HashSet<String>,
+    sort_key: String,
+}
+
+impl Serialize for EntityView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map =
+            serializer.serialize_map(Some(self.columns.len() + self.computed.len() + 1))?;
+        for key in self.columns {
+            let value = self.row.get(*key).unwrap_or(&Json::Null);
+            if *key == "data" {
+                map.serialize_entry(
+                    key,
+                    &VisibleData {
+                        data: value,
+                        hidden: self.hidden,
+                    },
+                )?;
+            } else {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        for (key, value) in &self.computed {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("tasks", &self.tasks)?;
+        map.end()
+    }
+}
+
+/// The entity columns each kind's view shows.
+fn columns(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Shot => &[
+            "canceled",
+            "data",
+            "description",
+            "entity_type_id",
+            "id",
+            "is_casting_standby",
+            "name",
+            "nb_entities_out",
+            "nb_frames",
+            "parent_id",
+            "preview_file_id",
+            "project_id",
+            "source_id",
+        ],
+        Kind::Asset => &[
+            "canceled",
+            "data",
+            "description",
+            "id",
+            "is_casting_standby",
+            "is_shared",
+            "name",
+            "preview_file_id",
+            "ready_for",
+        ],
+        Kind::Edit => &[
+            "canceled",
+            "data",
+            "description",
+            "entity_type_id",
+            "id",
+            "name",
+            "nb_entities_out",
+            "parent_id",
+            "preview_file_id",
+            "project_id",
+            "source_id",
+        ],
+        _ => &[
+            "canceled",
+            "data",
+            "description",
+            "id",
+            "name",
+            "preview_file_id",
+            "status",
+        ],
+    }
+}
+
+/// Builds a kind's view from a project's state: rows sorted by name,
+/// borrowing the state until they are written out.
+pub fn build<'a>(
+    state: &'a ProjectState,
     kind: Kind,
     project_name: &Json,
     filter: &Filter,
-    viewer: &Viewer,
-) -> Vec<Json> {
+    viewer: &'a Viewer,
+) -> Vec<EntityView<'a>> {
+    let wanted = |e: &&Row| kind_of(e) == kind.type_name();
+    let ids: HashSet<&str> = state
+        .entities
+        .values()
+        .filter(wanted)
+        .filter_map(|e| e["id"].as_str())
+        .collect();
     let mut tasks_by_entity: HashMap<&str, Vec<&Row>> = HashMap::new();
     for task in state.tasks.values() {
+        let entity = task["entity_id"].as_str().unwrap_or_default();
+        if !ids.contains(entity) {
+            continue;
+        }
         let visible = match &viewer.only_assigned_to {
             Some(person) => task["assignees"]
                 .as_array()
@@ -156,10 +294,7 @@ pub fn build(
             None => true,
         };
         if visible {
-            tasks_by_entity
-                .entry(task["entity_id"].as_str().unwrap_or_default())
-                .or_default()
-                .push(task);
+            tasks_by_entity.entry(entity).or_default().push(task);
         }
     }
     let entity = |id: &Json| id.as_str().and_then(|id| state.entities.get(id));
@@ -184,14 +319,10 @@ pub fn build(
         }
     }
     let fields = task_fields(kind);
-    let mut rows: Vec<(String, Json)> = Vec::new();
-    for row in state
-        .entities
-        .values()
-        .filter(|e| kind_of(e) == kind.type_name())
-    {
+    let mut rows: Vec<EntityView<'a>> = Vec::new();
+    for row in state.entities.values().filter(wanted) {
         let id = row["id"].as_str().unwrap_or_default();
-        let tasks = tasks_by_entity.get(id).map(Vec::as_slice).unwrap_or(&[]);
+        let tasks = tasks_by_entity.remove(id).unwrap_or_default();
         if viewer.only_assigned_to.is_some() && tasks.is_empty() {
             continue;
         }
@@ -218,128 +349,62 @@ pub fn build(
                 continue;
             }
         }
-        let mut out = match kind {
+        let frames = || ["fps", "frame_in", "frame_out"].map(|key| (key, from_data(row, key)));
+        let computed: Vec<(&'static str, Json)> = match kind {
             Kind::Shot => {
-                let mut out = copy(
-                    row,
-                    &[
-                        "canceled",
-                        "data",
-                        "description",
-                        "entity_type_id",
-                        "id",
-                        "is_casting_standby",
-                        "name",
-                        "nb_entities_out",
-                        "nb_frames",
-                        "parent_id",
-                        "preview_file_id",
-                        "project_id",
-                        "source_id",
-                    ],
-                );
-                out.insert("episode_name".into(), name_of(&episode_id));
-                out.insert("episode_id".into(), episode_id);
-                out.insert("sequence_id".into(), row["parent_id"].clone());
-                out.insert("sequence_name".into(), name_of(&row["parent_id"]));
-                out.insert("project_name".into(), project_name.clone());
-                for key in ["fps", "frame_in", "frame_out"] {
-                    out.insert(key.into(), from_data(row, key));
-                }
-                out.insert("type".into(), json!("Shot"));
-                out
+                let mut computed = vec![
+                    ("episode_name", name_of(&episode_id)),
+                    ("episode_id", episode_id),
+                    ("sequence_id", row["parent_id"].clone()),
+                    ("sequence_name", name_of(&row["parent_id"])),
+                    ("project_name", project_name.clone()),
+                    ("type", json!("Shot")),
+                ];
+                computed.extend(frames());
+                computed
             }
-            Kind::Asset => {
-                let mut out = copy(
-                    row,
-                    &[
-                        "canceled",
-                        "data",
-                        "description",
-                        "id",
-                        "is_casting_standby",
-                        "is_shared",
-                        "name",
-                        "preview_file_id",
-                        "ready_for",
-                    ],
-                );
-                out.insert("asset_type_id".into(), row["entity_type_id"].clone());
-                out.insert("asset_type_name".into(), row["entity_type_name"].clone());
-                out.insert("episode_id".into(), episode_id);
-                out.insert(
-                    "casting_episode_ids".into(),
-                    json!(casting_episodes.get(id).cloned().unwrap_or_default()),
-                );
-                out
-            }
-            Kind::Edit => {
-                let mut out = copy(
-                    row,
-                    &[
-                        "canceled",
-                        "data",
-                        "description",
-                        "entity_type_id",
-                        "id",
-                        "name",
-                        "nb_entities_out",
-                        "parent_id",
-                        "preview_file_id",
-                        "project_id",
-                        "source_id",
-                    ],
-                );
-                out.insert("episode_name".into(), name_of(&episode_id));
-                out.insert("episode_id".into(), episode_id);
-                out.insert("project_name".into(), project_name.clone());
-                out.insert("type".into(), json!("Edit"));
-                out
-            }
+            Kind::Asset => vec![
+                ("asset_type_id", row["entity_type_id"].clone()),
+                ("asset_type_name", row["entity_type_name"].clone()),
+                ("episode_id", episode_id),
+                (
+                    "casting_episode_ids",
+                    json!(casting_episodes.remove(id).unwrap_or_default()),
+                ),
+            ],
+            Kind::Edit => vec![
+                ("episode_name", name_of(&episode_id)),
+                ("episode_id", episode_id),
+                ("project_name", project_name.clone()),
+                ("type", json!("Edit")),
+            ],
             _ => {
-                let mut out = copy(
-                    row,
-                    &[
-                        "canceled",
-                        "data",
-                        "description",
-                        "id",
-                        "name",
-                        "preview_file_id",
-                        "status",
-                    ],
-                );
-                out.insert("episode_id".into(), episode_id);
-                for key in ["fps", "frame_in", "frame_out"] {
-                    out.insert(key.into(), from_data(row, key));
-                }
-                out
+                let mut computed = vec![("episode_id", episode_id)];
+                computed.extend(frames());
+                computed
             }
         };
-        if let Some(Json::Object(data)) = out.get_mut("data") {
-            data.retain(|field, _| !viewer.hidden_fields.contains(field));
-        }
-        let tasks: Vec<Json> = tasks
-            .iter()
-            .map(|task| {
-                let mut shown = copy(task, fields);
-                shown.insert("assignees".into(), task["assignees"].clone());
-                let task_id = task["id"].as_str().unwrap_or_default();
-                shown.insert(
-                    "is_subscribed".into(),
-                    json!(viewer.subscribed.contains(task_id)),
-                );
-                Json::Object(shown)
+        let tasks = tasks
+            .into_iter()
+            .map(|task| TaskView {
+                task,
+                fields,
+                subscribed: viewer
+                    .subscribed
+                    .contains(task["id"].as_str().unwrap_or_default()),
             })
             .collect();
-        out.insert("tasks".into(), Json::Array(tasks));
-        rows.push((
-            row["name"].as_str().unwrap_or_default().to_lowercase(),
-            Json::Object(out),
-        ));
+        rows.push(EntityView {
+            row,
+            columns: columns(kind),
+            computed,
+            tasks,
+            hidden: &viewer.hidden_fields,
+            sort_key: row["name"].as_str().unwrap_or_default().to_lowercase(),
+        });
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    rows.into_iter().map(|(_, row)| row).collect()
+    rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    rows
 }
 
 async fn with_tasks(
@@ -379,7 +444,7 @@ async fn with_tasks(
     let filter = Filter {
         episode: ctx.param("episode_id").map(str::to_string),
     };
-    let mut rows = Vec::new();
+    let mut views = Vec::new();
     for project in projects {
         let viewer = Viewer {
             subscribed: subscribed.clone(),
@@ -401,8 +466,12 @@ async fn with_tasks(
             )
             .await?
             .map_or(Json::Null, |p| p["name"].clone());
-        rows.extend(build(&snapshot, kind, &name, &filter, &viewer));
+        views.push((snapshot, viewer, name));
     }
+    let rows: Vec<EntityView> = views
+        .iter()
+        .flat_map(|(snapshot, viewer, name)| build(snapshot, kind, name, &filter, viewer))
+        .collect();
     Ok(HttpResponse::Ok().json(rows))
 }
 
