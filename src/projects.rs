@@ -4,7 +4,6 @@
 use crate::db::{Db, Row, Value};
 use async_trait::async_trait;
 use serde_json::Value as Json;
-use std::collections::HashMap;
 use tusk_actors::project::{ProjectState, ProjectStore, Reloaded, Row as StateRow, Touched};
 use uuid::Uuid;
 
@@ -54,14 +53,7 @@ impl DbStore {
             )
             .await
             .map_err(|e| e.to_string())?;
-        let mut assignees: HashMap<String, Vec<Json>> = HashMap::new();
-        for link in links {
-            let task = link["task_id"].as_str().unwrap_or_default().to_string();
-            assignees
-                .entry(task)
-                .or_default()
-                .push(link["person_id"].clone());
-        }
+        let mut assignees = crate::db::grouped(&links, "task_id", "person_id");
         for task in tasks.iter_mut() {
             let people = assignees
                 .remove(task["id"].as_str().unwrap_or_default())

@@ -629,7 +629,7 @@ async fn tasks_of(
             None,
         )
         .await?;
-    let mut assignees = super::grouped(&links, "task_id", "person_id");
+    let mut assignees = crate::db::grouped(&links, "task_id", "person_id");
     let me = person.map(|p| json!(p));
     Ok(tasks
         .into_iter()
@@ -686,5 +686,5 @@ async fn concept_links(
             None,
         )
         .await?;
-    Ok(super::grouped(&rows, "entity_in_id", "entity_out_id"))
+    Ok(crate::db::grouped(&rows, "entity_in_id", "entity_out_id"))
 }

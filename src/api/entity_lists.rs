@@ -165,7 +165,7 @@ pub(super) async fn task_rows(
                 None,
             )
             .await?;
-        assignees = super::grouped(&links, "task_id", "person_id");
+        assignees = crate::db::grouped(&links, "task_id", "person_id");
     }
     Ok(tasks
         .into_iter()
@@ -389,7 +389,7 @@ async fn linked_with_tasks(
             None,
         )
         .await?;
-    let mut people = super::grouped(&assignees, "task_id", "person_id");
+    let mut people = crate::db::grouped(&assignees, "task_id", "person_id");
     let mut by_entity: HashMap<String, Vec<Json>> = HashMap::new();
     for task in tasks {
         let mut shown: Map<String, Json> = LINKED_TASK_FIELDS
@@ -408,7 +408,7 @@ async fn linked_with_tasks(
             .or_default()
             .push(Json::Object(shown));
     }
-    let mut points_to = super::grouped(&links, "entity_in_id", "entity_out_id");
+    let mut points_to = crate::db::grouped(&links, "entity_in_id", "entity_out_id");
     let rows: Vec<Json> = linked
         .into_iter()
         .map(|mut e| {

@@ -199,28 +199,6 @@ pub fn body_fields(req: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Json
     Ok(fields)
 }
 
-/// `{row[key]: [row[value], ...]}`, values in the rows' order (a task's
-/// assignees, a concept's links...).
-pub(crate) fn grouped(
-    rows: &[crate::db::Row],
-    key: &str,
-    value: &str,
-) -> std::collections::HashMap<String, Vec<Json>> {
-    let mut groups: std::collections::HashMap<String, Vec<Json>> = std::collections::HashMap::new();
-    for row in rows {
-        let group = row
-            .get(key)
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string();
-        groups
-            .entry(group)
-            .or_default()
-            .push(row.get(value).cloned().unwrap_or(Json::Null));
-    }
-    groups
-}
-
 /// Python's `round`: halves go to the even neighbour, as Zou's counts do.
 pub(crate) fn round_half_even(value: f64) -> i64 {
     let floor = value.floor();

@@ -107,7 +107,7 @@ async fn task_links(
                 None,
             )
             .await?;
-        let mut by_link = super::grouped(&people, "link", "person_id");
+        let mut by_link = crate::db::grouped(&people, "link", "person_id");
         for link in links.iter_mut() {
             let people = by_link
                 .remove(link["id"].as_str().unwrap_or_default())

@@ -19,6 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Postgres, Sqlite};
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -267,4 +268,26 @@ impl Pools {
             }
         }
     }
+}
+
+/// `{row[key]: [row[value], ...]}`, values in the rows' order (a task's
+/// assignees, a concept's links...).
+pub(crate) fn grouped(
+    rows: &[crate::db::Row],
+    key: &str,
+    value: &str,
+) -> HashMap<String, Vec<serde_json::Value>> {
+    let mut groups: HashMap<String, Vec<serde_json::Value>> = HashMap::new();
+    for row in rows {
+        let group = row
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        groups
+            .entry(group)
+            .or_default()
+            .push(row.get(value).cloned().unwrap_or(serde_json::Value::Null));
+    }
+    groups
 }
