@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::{json, Map, Value};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use tusk::api::{build_with_tasks, Filter, Kind, Viewer};
 use tusk_actors::project::{ProjectState, Row};
 
@@ -24,7 +24,7 @@ fn uuid() -> String {
 /// 10 episodes × 10 sequences × 100 shots, 4 tasks each; 1,000 assets, each
 /// cast in 10 shots.
 fn production() -> (ProjectState, String) {
-    let mut state = ProjectState::default();
+    let (mut entities, mut tasks, mut links) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let project = uuid();
     let task_types: Vec<String> = (0..4).map(|_| uuid()).collect();
     let status = uuid();
@@ -35,7 +35,7 @@ fn production() -> (ProjectState, String) {
         if e == 0 {
             first_episode = episode.clone();
         }
-        state.entities.insert(
+        entities.insert(
             episode.clone(),
             row(
                 json!({"id": episode, "name": format!("E{e:02}"), "entity_type_name": "Episode",
@@ -44,14 +44,14 @@ fn production() -> (ProjectState, String) {
         );
         for q in 0..10 {
             let sequence = uuid();
-            state.entities.insert(
+            entities.insert(
                 sequence.clone(),
                 row(json!({"id": sequence, "name": format!("SQ{q:02}"), "entity_type_name": "Sequence",
                            "project_id": project, "parent_id": episode, "data": {}, "canceled": false})),
             );
             for s in 0..100 {
                 let shot = uuid();
-                state.entities.insert(
+                entities.insert(
                     shot.clone(),
                     row(json!({"id": shot, "name": format!("SH{s:03}"), "entity_type_name": "Shot",
                                "project_id": project, "parent_id": sequence, "nb_frames": 48,
@@ -61,7 +61,7 @@ fn production() -> (ProjectState, String) {
                 );
                 for task_type in &task_types {
                     let task = uuid();
-                    state.tasks.insert(
+                    tasks.insert(
                         task.clone(),
                         row(json!({"id": task, "entity_id": shot, "task_type_id": task_type,
                                    "task_status_id": status, "assignees": [uuid()], "priority": 0,
@@ -75,7 +75,7 @@ fn production() -> (ProjectState, String) {
     let character = uuid();
     for a in 0..1000 {
         let asset = uuid();
-        state.entities.insert(
+        entities.insert(
             asset.clone(),
             row(
                 json!({"id": asset, "name": format!("Asset{a:04}"), "entity_type_name": "Character",
@@ -86,13 +86,13 @@ fn production() -> (ProjectState, String) {
         for c in 0..10 {
             let link = uuid();
             let shot = &shots[(a * 10 + c) % shots.len()];
-            state.links.insert(
+            links.insert(
                 link.clone(),
                 row(json!({"id": link, "entity_in_id": shot, "entity_out_id": asset, "nb_occurences": 1})),
             );
         }
     }
-    (state, first_episode)
+    (ProjectState::new(entities, tasks, links), first_episode)
 }
 
 fn viewer() -> Viewer {

@@ -94,11 +94,11 @@ impl ProjectStore for DbStore {
             .await
             .map_err(|e| e.to_string())?;
         let tasks = self.tasks("t.project_id = $1", key).await?;
-        Ok(ProjectState {
-            entities: keyed(entities).collect(),
-            tasks: keyed(tasks).collect(),
-            links: keyed(links).collect(),
-        })
+        Ok(ProjectState::new(
+            keyed(entities).collect(),
+            keyed(tasks).collect(),
+            keyed(links).collect(),
+        ))
     }
 
     async fn reload(&self, project: &str, touched: &Touched) -> Result<Reloaded, String> {

@@ -11,7 +11,7 @@
 use actix::prelude::*;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,9 @@ pub struct ProjectState {
     pub tasks: BTreeMap<String, Row>,
     /// Casting: `entity_link` rows (shot → asset), keyed by their id.
     pub links: BTreeMap<String, Row>,
+    /// Task ids per entity id, kept in step with `tasks`: a view of one
+    /// episode reads its shots' tasks without scanning the project's.
+    tasks_by_entity: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// The rows a write changed, to be read again.
@@ -82,9 +85,67 @@ fn apply(rows: &mut BTreeMap<String, Row>, changes: Vec<(String, Option<Row>)>) 
     }
 }
 
+fn entity_of(task: &Row) -> Option<String> {
+    task.get("entity_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
 impl ProjectState {
+    pub fn new(
+        entities: BTreeMap<String, Row>,
+        tasks: BTreeMap<String, Row>,
+        links: BTreeMap<String, Row>,
+    ) -> Self {
+        let mut state = ProjectState {
+            entities,
+            tasks,
+            links,
+            tasks_by_entity: BTreeMap::new(),
+        };
+        let pairs: Vec<(String, String)> = state
+            .tasks
+            .iter()
+            .filter_map(|(id, task)| Some((entity_of(task)?, id.clone())))
+            .collect();
+        for (entity, task) in pairs {
+            state
+                .tasks_by_entity
+                .entry(entity)
+                .or_default()
+                .insert(task);
+        }
+        state
+    }
+
+    /// The tasks of an entity.
+    pub fn tasks_of<'a>(&'a self, entity: &str) -> impl Iterator<Item = &'a Row> + 'a {
+        self.tasks_by_entity
+            .get(entity)
+            .into_iter()
+            .flatten()
+            .filter_map(|task| self.tasks.get(task))
+    }
+
     fn apply(&mut self, reloaded: Reloaded) {
         apply(&mut self.entities, reloaded.entities);
+        for (id, task) in &reloaded.tasks {
+            if let Some(entity) = self.tasks.get(id).and_then(entity_of) {
+                let emptied = self.tasks_by_entity.get_mut(&entity).is_some_and(|tasks| {
+                    tasks.remove(id);
+                    tasks.is_empty()
+                });
+                if emptied {
+                    self.tasks_by_entity.remove(&entity);
+                }
+            }
+            if let Some(entity) = task.as_ref().and_then(entity_of) {
+                self.tasks_by_entity
+                    .entry(entity)
+                    .or_default()
+                    .insert(id.clone());
+            }
+        }
         apply(&mut self.tasks, reloaded.tasks);
         apply(&mut self.links, reloaded.links);
     }
@@ -321,10 +382,11 @@ mod tests {
     impl ProjectStore for MemoryStore {
         async fn load(&self, _project: &str) -> Result<ProjectState, String> {
             self.loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok(ProjectState {
-                tasks: self.rows.lock().unwrap().clone(),
-                ..Default::default()
-            })
+            Ok(ProjectState::new(
+                BTreeMap::new(),
+                self.rows.lock().unwrap().clone(),
+                BTreeMap::new(),
+            ))
         }
 
         async fn reload(&self, _project: &str, touched: &Touched) -> Result<Reloaded, String> {
@@ -366,5 +428,38 @@ mod tests {
         assert_eq!(registry.running(), 0, "an idle project is let go");
         assert_eq!(registry.snapshot("p").await.unwrap().tasks.len(), 1);
         assert_eq!(store.loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use serde_json::json;
+
+    fn task(entity: &str) -> Row {
+        json!({"entity_id": entity}).as_object().unwrap().clone()
+    }
+
+    fn ids<'a>(state: &'a ProjectState, entity: &str) -> Vec<&'a Value> {
+        state.tasks_of(entity).map(|t| &t["entity_id"]).collect()
+    }
+
+    #[test]
+    fn the_tasks_of_an_entity_follow_moves_and_deletes() {
+        let tasks = BTreeMap::from([("t1".to_string(), task("a")), ("t2".to_string(), task("a"))]);
+        let mut state = ProjectState::new(BTreeMap::new(), tasks, BTreeMap::new());
+        assert_eq!(ids(&state, "a").len(), 2);
+        state.apply(Reloaded {
+            tasks: vec![
+                ("t1".into(), Some(task("b"))),
+                ("t2".into(), None),
+                ("t3".into(), Some(task("b"))),
+            ],
+            ..Default::default()
+        });
+        assert!(ids(&state, "a").is_empty());
+        assert_eq!(ids(&state, "b").len(), 2);
+        let fresh = ProjectState::new(BTreeMap::new(), state.tasks.clone(), BTreeMap::new());
+        assert_eq!(state, fresh, "the index equals a fresh one");
     }
 }

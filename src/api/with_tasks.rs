@@ -275,28 +275,12 @@ pub fn build<'a>(
     viewer: &'a Viewer,
 ) -> Vec<EntityView<'a>> {
     let wanted = |e: &&Row| kind_of(e) == kind.type_name();
-    let ids: HashSet<&str> = state
-        .entities
-        .values()
-        .filter(wanted)
-        .filter_map(|e| e["id"].as_str())
-        .collect();
-    let mut tasks_by_entity: HashMap<&str, Vec<&Row>> = HashMap::new();
-    for task in state.tasks.values() {
-        let entity = task["entity_id"].as_str().unwrap_or_default();
-        if !ids.contains(entity) {
-            continue;
-        }
-        let visible = match &viewer.only_assigned_to {
-            Some(person) => task["assignees"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|p| p.as_str() == Some(person))),
-            None => true,
-        };
-        if visible {
-            tasks_by_entity.entry(entity).or_default().push(task);
-        }
-    }
+    let visible = |task: &&Row| match &viewer.only_assigned_to {
+        Some(person) => task["assignees"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|p| p.as_str() == Some(person))),
+        None => true,
+    };
     let entity = |id: &Json| id.as_str().and_then(|id| state.entities.get(id));
     let name_of = |id: &Json| entity(id).map_or(Json::Null, |e| e["name"].clone());
     // Episodes an asset is cast in: through the shots casting it.
@@ -322,10 +306,6 @@ pub fn build<'a>(
     let mut rows: Vec<EntityView<'a>> = Vec::new();
     for row in state.entities.values().filter(wanted) {
         let id = row["id"].as_str().unwrap_or_default();
-        let tasks = tasks_by_entity.remove(id).unwrap_or_default();
-        if viewer.only_assigned_to.is_some() && tasks.is_empty() {
-            continue;
-        }
         let sequence = if matches!(kind, Kind::Shot | Kind::Scene) {
             entity(&row["parent_id"])
         } else {
@@ -348,6 +328,10 @@ pub fn build<'a>(
             if !matches {
                 continue;
             }
+        }
+        let tasks: Vec<&Row> = state.tasks_of(id).filter(visible).collect();
+        if viewer.only_assigned_to.is_some() && tasks.is_empty() {
+            continue;
         }
         let frames = || ["fps", "frame_in", "frame_out"].map(|key| (key, from_data(row, key)));
         let computed: Vec<(&'static str, Json)> = match kind {
