@@ -21,6 +21,7 @@ mod schedule_versions;
 mod schedules;
 mod sharing;
 mod stats;
+mod task_actions;
 mod with_tasks;
 
 pub use breakdown::Kind;
@@ -85,6 +86,7 @@ pub fn table() -> Vec<Route> {
         schedule_versions::routes(),
         quotas::routes(),
         preview_account::routes(),
+        task_actions::routes(),
     ]
     .into_iter()
     .flatten()
