@@ -691,6 +691,12 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
     )
     .await;
     app.put(
+        &format!("/actions/tasks/{}/assign", id(&tasks[1])),
+        &admin,
+        json!({"person_id": me}),
+    )
+    .await;
+    app.put(
         &format!("/data/tasks/{}", id(&tasks[1])),
         &admin,
         json!({"real_start_date": "2026-11-27T09:00:00", "end_date": "2026-11-27T10:00:00"}),
@@ -825,6 +831,22 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         (
             "GET__data__projects__{project_id}__quotas__persons__{person_id}",
             format!("{base}/quotas/persons/{}", me.as_str().unwrap()),
+        ),
+        (
+            "GET__data__tasks__{task_id}__full",
+            format!("/data/tasks/{}/full", id(&tasks[1])),
+        ),
+        (
+            "GET__data__tasks__{task_id}__previews",
+            format!("/data/tasks/{}/previews", id(&tasks[1])),
+        ),
+        (
+            "GET__data__entities__{entity_id}__task-types__{task_type_id}__tasks",
+            format!(
+                "/data/entities/{}/task-types/{}/tasks",
+                id(&shot),
+                id(&animation[0])
+            ),
         ),
         (
             "GET__data__shots__{shot_id}__preview-files",

@@ -187,7 +187,7 @@ pub(super) async fn task_rows(
 }
 
 /// Clients see a task's status but not how the studio works on it.
-fn blank_for_clients(task: &mut Map<String, Json>) {
+pub(super) fn blank_for_clients(task: &mut Map<String, Json>) {
     for (key, blank) in [
         ("assignees", json!([])),
         ("assigner_id", Json::Null),

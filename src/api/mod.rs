@@ -22,6 +22,7 @@ mod schedules;
 mod sharing;
 mod stats;
 mod task_actions;
+mod task_pages;
 mod with_tasks;
 
 pub use breakdown::Kind;
@@ -87,6 +88,7 @@ pub fn table() -> Vec<Route> {
         quotas::routes(),
         preview_account::routes(),
         task_actions::routes(),
+        task_pages::routes(),
     ]
     .into_iter()
     .flatten()
