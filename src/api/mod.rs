@@ -23,6 +23,7 @@ mod sharing;
 mod stats;
 mod task_actions;
 mod task_pages;
+mod todo;
 mod with_tasks;
 
 pub use breakdown::Kind;
@@ -89,6 +90,7 @@ pub fn table() -> Vec<Route> {
         preview_account::routes(),
         task_actions::routes(),
         task_pages::routes(),
+        todo::routes(),
     ]
     .into_iter()
     .flatten()
