@@ -874,8 +874,11 @@ fn required_entity_type(body: &Map<String, Json>) -> ApiResult<String> {
 /// the all-projects routes need studio manager rights first.
 async fn managed_open_projects(ctx: &Ctx<'_>) -> ApiResult<Vec<Row>> {
     ctx.identity.require_manager()?;
-    let open = "SELECT p.* FROM project p JOIN project_status s ON s.id = p.project_status_id \
-                WHERE s.name IN ('Active', 'open', 'Open')";
+    let open = concat!(
+        "SELECT p.* FROM project p WHERE p.project_status_id IN (",
+        crate::crud::scope::open_statuses_sql!(),
+        ")"
+    );
     let rows = if ctx.identity.is_admin() {
         ctx.db()
             .fetch_all(

@@ -981,9 +981,11 @@ async fn open_projects(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
-    let mut sql = String::from(
-        "SELECT * FROM project WHERE project_status_id IN (SELECT id FROM project_status WHERE lower(name) IN ('open', 'active'))",
-    );
+    let mut sql = String::from(concat!(
+        "SELECT * FROM project WHERE project_status_id IN (",
+        crate::crud::scope::open_statuses_sql!(),
+        ")"
+    ));
     let mut params: Vec<Value> = Vec::new();
     if !identity.is_admin() {
         let team = team_projects(identity.person.id, false);

@@ -45,8 +45,11 @@ pub(super) fn routes() -> Vec<Route> {
 /// The open projects a caller looks at: an admin's are all of them when
 /// reading someone else's list, otherwise those of the caller's team.
 fn open_projects(viewer: &Identity, all: bool) -> (String, Vec<Value>) {
-    let open = "SELECT p.id FROM project p JOIN project_status s ON s.id = p.project_status_id \
-                WHERE s.name IN ('Active', 'open', 'Open')";
+    let open = concat!(
+        "SELECT p.id FROM project p WHERE p.project_status_id IN (",
+        crate::crud::scope::open_statuses_sql!(),
+        ")"
+    );
     if all {
         (open.to_string(), Vec::new())
     } else {

@@ -8,9 +8,18 @@ use tusk_actors::role::Role;
 use uuid::Uuid;
 
 /// The projects whose team the person is in; only open ones when `open_only`.
+/// The statuses of an open project, as SQL selecting their ids (Zou's
+/// default is `Open`; `Active` and `open` are accepted too).
+macro_rules! open_statuses_sql {
+    () => {
+        "SELECT id FROM project_status WHERE lower(name) IN ('open', 'active')"
+    };
+}
+pub(crate) use open_statuses_sql;
+
 pub fn team_projects(person: Uuid, open_only: bool) -> Condition {
     let open = if open_only {
-        " AND p.project_status_id IN (SELECT id FROM project_status WHERE name = 'Open')"
+        concat!(" AND p.project_status_id IN (", open_statuses_sql!(), ")")
     } else {
         ""
     };

@@ -419,9 +419,12 @@ impl Hooks for MetadataDescriptors {
         // for clients, vendors those of no department or of theirs.
         let me = ctx.identity.person.id;
         let role = ctx.identity.person.role.as_str();
-        let open_with_role = "SELECT l.project_id FROM project_person_link l JOIN project p ON p.id = l.project_id \
-             WHERE l.person_id = ? AND p.project_status_id IN (SELECT id FROM project_status WHERE name = 'Open') \
-             AND COALESCE(l.role, ?) ";
+        let open_with_role = concat!(
+            "SELECT l.project_id FROM project_person_link l JOIN project p ON p.id = l.project_id \
+             WHERE l.person_id = ? AND p.project_status_id IN (",
+            scope::open_statuses_sql!(),
+            ") AND COALESCE(l.role, ?) "
+        );
         Ok(Some(Condition::new(
             format!(
                 "project_id IN ({open_with_role} NOT IN ('client', 'vendor')) \
