@@ -24,6 +24,7 @@ mod stats;
 mod task_actions;
 mod task_pages;
 mod todo;
+mod user_filters;
 mod with_tasks;
 
 pub use breakdown::Kind;
@@ -91,6 +92,7 @@ pub fn table() -> Vec<Route> {
         task_actions::routes(),
         task_pages::routes(),
         todo::routes(),
+        user_filters::routes(),
     ]
     .into_iter()
     .flatten()
