@@ -156,7 +156,7 @@ fn text(
         )),
         Some(Json::String(text)) if text.chars().count() > max => Err(ApiError::invalid_field(
             key,
-            &format!("String should have at most {max} characters"),
+            format!("String should have at most {max} characters"),
         )),
         Some(Json::String(text)) => Ok(Some(text.clone())),
         _ => Err(ApiError::invalid_field(
