@@ -536,6 +536,12 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
     let base = format!("/data/projects/{project}");
     let me = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.1["user"]["id"].clone();
     app.join_team(&project, me.as_str().unwrap(), None).await;
+    app.put(
+        &format!("/data/projects/{project}"),
+        &admin,
+        json!({"production_type": "tvshow"}),
+    )
+    .await;
     let post = |path: String, body: Json| {
         let app = &app;
         let admin = admin.clone();
@@ -725,6 +731,29 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         assert_eq!(shot_row.len(), 1, "{url}: {rows}");
         c.check_named(name, &json!(shot_row));
     }
+    let artist = app.person_with_role("artist@example.com", Role::User).await;
+    app.join_team(&project, &artist, None).await;
+    let artist = app.token_for("artist@example.com", PASSWORD).await;
+    let (_, group) = app
+        .post(
+            "/data/user/filter-groups",
+            &artist,
+            json!({"name": "Mine", "color": "#FF0000", "list_type": "shots", "entity_type": "Shot", "project_id": project}),
+        )
+        .await;
+    app.post(
+        "/data/user/filters",
+        &artist,
+        json!({"name": "Anim", "query": "animation=wip", "list_type": "shots", "entity_type": "Shot",
+               "project_id": project, "search_filter_group_id": group["id"]}),
+    )
+    .await;
+    let (_, context) = app.get("/data/user/context", &artist).await;
+    c.check_named("GET__data__user__context", &context);
+    let (_, filters) = app.get("/data/user/filters", &artist).await;
+    c.check_named("GET__data__user__filters", &filters);
+    let (_, open) = app.get("/data/user/projects/open", &artist).await;
+    c.check_named("GET__data__user__projects__open", &open);
     let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;
     let folder = post(
         format!("{base}/concept-folders"),

@@ -28,13 +28,13 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// Entity types that are asset types.
-const ASSET_TYPES: &str = concat!(
+pub(super) const ASSET_TYPES: &str = concat!(
     "name NOT IN ",
     crate::crud::models::entities::temporal_types_sql!()
 );
 
 /// Asset types with the task types linked to them, as Zou shows them.
-async fn present(state: &AppState, rows: Vec<Row>) -> ApiResult<Vec<Row>> {
+pub(super) async fn present(state: &AppState, rows: Vec<Row>) -> ApiResult<Vec<Row>> {
     let links = state
         .db
         .fetch_all("SELECT asset_type_id, task_type_id FROM task_type_asset_type_link ORDER BY task_type_id", &[], None)

@@ -24,6 +24,7 @@ mod stats;
 mod task_actions;
 mod task_pages;
 mod todo;
+mod user_context;
 mod user_filters;
 mod with_tasks;
 
@@ -93,6 +94,7 @@ pub fn table() -> Vec<Route> {
         task_pages::routes(),
         todo::routes(),
         user_filters::routes(),
+        user_context::routes(),
     ]
     .into_iter()
     .flatten()

@@ -981,33 +981,38 @@ async fn open_projects(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
+    Ok(HttpResponse::Ok().json(open_project_rows(&ctx, ctx.param("name")).await?))
+}
+
+/// The open projects the caller sees (every one for admins, their team's
+/// otherwise), by name, with their settings as each caller's role there shows them.
+pub(super) async fn open_project_rows(ctx: &Ctx<'_>, name: Option<&str>) -> ApiResult<Vec<Row>> {
     let mut sql = String::from(concat!(
         "SELECT * FROM project WHERE project_status_id IN (",
         crate::crud::scope::open_statuses_sql!(),
         ")"
     ));
     let mut params: Vec<Value> = Vec::new();
-    if !identity.is_admin() {
-        let team = team_projects(identity.person.id, false);
+    if !ctx.identity.is_admin() {
+        let team = team_projects(ctx.identity.person.id, false);
         sql.push_str(&format!(" AND id IN ({})", team.sql.replace('?', "$1")));
         params.extend(team.params);
     }
-    if let Some(name) = ctx.param("name") {
+    if let Some(name) = name {
         params.push(name.into());
         sql.push_str(&format!(" AND name = ${}", params.len()));
     }
     sql.push_str(" ORDER BY name");
-    let rows = state.db.fetch_all(&sql, &params, Some("project")).await?;
-    let mut rows = read_rows(&ctx, &PROJECTS, rows, true).await?;
+    let rows = ctx.db().fetch_all(&sql, &params, Some("project")).await?;
+    let mut rows = read_rows(ctx, &PROJECTS, rows, true).await?;
     for row in rows.iter_mut() {
-        let role = team_role(&ctx, row.get("id")).await?;
-        project_settings(&ctx, row, role).await?;
+        let role = team_role(ctx, row.get("id")).await?;
+        project_settings(ctx, row, role).await?;
         row.remove("project_status_name");
     }
-    Ok(HttpResponse::Ok().json(rows))
+    Ok(rows)
 }
 
-/// Every project of the team, open or closed (all projects for admins).
 async fn all_projects(
     state: web::Data<AppState>,
     identity: Identity,
