@@ -752,6 +752,16 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
     c.check_named("GET__data__user__context", &context);
     let (_, filters) = app.get("/data/user/filters", &artist).await;
     c.check_named("GET__data__user__filters", &filters);
+    let artist_id = app.login("artist@example.com", PASSWORD).await.1["user"]["id"].clone();
+    app.put(
+        &format!("/actions/tasks/{}/assign", id(&tasks[1])),
+        &admin,
+        json!({"person_id": artist_id}),
+    )
+    .await;
+    let (_, bell) = app.get("/data/user/notifications", &artist).await;
+    assert!(!bell.as_array().unwrap().is_empty());
+    c.check_named("GET__data__user__notifications", &bell);
     let (_, open) = app.get("/data/user/projects/open", &artist).await;
     c.check_named("GET__data__user__projects__open", &open);
     let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;

@@ -13,6 +13,7 @@ mod entity_lists;
 mod index;
 mod instances;
 mod news;
+mod notifications;
 mod preview_account;
 mod project_links;
 mod project_settings;
@@ -95,6 +96,7 @@ pub fn table() -> Vec<Route> {
         todo::routes(),
         user_filters::routes(),
         user_context::routes(),
+        notifications::routes(),
     ]
     .into_iter()
     .flatten()

@@ -40,7 +40,7 @@ const NEWS_SELECT: &str = "SELECT n.id, n.author_id, n.comment_id, n.task_id, t.
 
 /// The entity's name as the feed spells it (`EP / SQ / SH`, `Character / Hero`)
 /// and the episode it belongs to.
-fn full_name(row: &Row) -> (String, Json) {
+pub(super) fn full_name(row: &Row) -> (String, Json) {
     let name = |key: &str| row[key].as_str().map(str::to_string);
     let entity = name("entity_name").unwrap_or_default();
     let joined =
