@@ -22,6 +22,7 @@ mod schedule_versions;
 mod schedules;
 mod sharing;
 mod stats;
+mod subscriptions;
 mod task_actions;
 mod task_pages;
 mod todo;
@@ -97,6 +98,7 @@ pub fn table() -> Vec<Route> {
         user_filters::routes(),
         user_context::routes(),
         notifications::routes(),
+        subscriptions::routes(),
     ]
     .into_iter()
     .flatten()
