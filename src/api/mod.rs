@@ -28,6 +28,7 @@ mod task_pages;
 mod todo;
 mod user_context;
 mod user_filters;
+mod user_time;
 mod with_tasks;
 
 pub use breakdown::Kind;
@@ -99,6 +100,7 @@ pub fn table() -> Vec<Route> {
         user_context::routes(),
         notifications::routes(),
         subscriptions::routes(),
+        user_time::routes(),
     ]
     .into_iter()
     .flatten()
