@@ -21,16 +21,8 @@ async fn the_bell_lists_what_happened_on_a_person_s_tasks() {
     for person in [&artist, &client] {
         app.join_team(&project, person, None).await;
     }
-    let (_, types) = app.get("/data/entity-types?name=Character", &admin).await;
-    let (_, asset) = app
-        .post(
-            &format!(
-                "/data/projects/{project}/asset-types/{}/assets/new",
-                id(&types[0])
-            ),
-            &admin,
-            json!({"name": "Hero"}),
-        )
+    let asset = app
+        .create_asset(&admin, &project, "Character", "Hero")
         .await;
     let (_, modeling) = app.get("/data/task-types?name=Modeling", &admin).await;
     let (_, wip) = app.get("/data/task-status?short_name=wip", &admin).await;

@@ -19,16 +19,8 @@ struct Plan {
 async fn plan(app: &TestApp) -> Plan {
     let admin = app.admin_token().await;
     let project = app.create_project(&admin, "Film").await;
-    let (_, types) = app.get("/data/entity-types?name=Character", &admin).await;
-    let (_, asset) = app
-        .post(
-            &format!(
-                "/data/projects/{project}/asset-types/{}/assets/new",
-                id(&types[0])
-            ),
-            &admin,
-            json!({"name": "Hero"}),
-        )
+    let asset = app
+        .create_asset(&admin, &project, "Character", "Hero")
         .await;
     let artist = app.person_with_role("artist@example.com", Role::User).await;
     app.join_team(&project, &artist, None).await;

@@ -16,16 +16,8 @@ async fn a_person_reads_their_own_time_days_off_and_logins() {
     let project = app.create_project(&admin, "Film").await;
     let artist = app.person_with_role("artist@example.com", Role::User).await;
     app.join_team(&project, &artist, None).await;
-    let (_, types) = app.get("/data/entity-types?name=Character", &admin).await;
-    let (_, asset) = app
-        .post(
-            &format!(
-                "/data/projects/{project}/asset-types/{}/assets/new",
-                id(&types[0])
-            ),
-            &admin,
-            json!({"name": "Hero"}),
-        )
+    let asset = app
+        .create_asset(&admin, &project, "Character", "Hero")
         .await;
     let (_, modeling) = app.get("/data/task-types?name=Modeling", &admin).await;
     let (_, task) = app

@@ -7,6 +7,7 @@ mod breakdown;
 mod breakdown_create;
 mod budgets;
 mod casting;
+mod comments;
 mod concepts;
 mod descriptors;
 mod entity_lists;
@@ -101,6 +102,7 @@ pub fn table() -> Vec<Route> {
         notifications::routes(),
         subscriptions::routes(),
         user_time::routes(),
+        comments::routes(),
     ]
     .into_iter()
     .flatten()

@@ -57,6 +57,11 @@ pub fn test_config(data_dir: PathBuf, database_url: String) -> Config {
 }
 
 pub async fn spawn_app() -> TestApp {
+    // Server logs show with `RUST_LOG=error cargo test -- --nocapture`.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .try_init();
     let dir = std::env::temp_dir().join(format!("tusk-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let database_url = fresh_database(&dir).await;
@@ -182,6 +187,29 @@ impl TestApp {
             .await;
         assert_eq!(status, 201, "{project}");
         project["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates an asset of a stock asset type (`Character`, `Props`...) as admin.
+    pub async fn create_asset(
+        &self,
+        admin: &str,
+        project: &str,
+        asset_type: &str,
+        name: &str,
+    ) -> Json {
+        let (_, types) = self
+            .get(&format!("/data/entity-types?name={asset_type}"), admin)
+            .await;
+        let type_id = types[0]["id"].as_str().unwrap();
+        let (status, asset) = self
+            .post(
+                &format!("/data/projects/{project}/asset-types/{type_id}/assets/new"),
+                admin,
+                json!({"name": name}),
+            )
+            .await;
+        assert_eq!(status, 201, "{asset}");
+        asset
     }
 
     /// Puts a person in a project's team, with a project role or none.
