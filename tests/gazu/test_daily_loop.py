@@ -1,0 +1,95 @@
+"""The daily loop of a studio through gazu: tasks, comments, time, people and the user's own area."""
+import os
+import tempfile
+
+import gazu
+
+ARTIST_PASSWORD = "artist-password-1"
+
+
+def _production(suffix):
+    project = gazu.project.new_project(f"Gazu Daily {suffix}")
+    character = gazu.asset.get_asset_type_by_name("Character")
+    hero = gazu.asset.new_asset(project, character, "Hero", "The hero")
+    modeling = gazu.task.get_task_type_by_name("Modeling")
+    task = gazu.task.new_task(hero, modeling)
+    artist = gazu.person.new_person(
+        "Ada", "Artist", f"ada-{suffix}@example.com", password=ARTIST_PASSWORD
+    )
+    gazu.project.add_person_to_team(project, artist)
+    return project, hero, task, artist
+
+
+def _as(email, password, action):
+    """Runs `action` logged in as someone else, then logs the admin back in."""
+    gazu.log_out()
+    gazu.log_in(email, password)
+    try:
+        return action()
+    finally:
+        gazu.log_out()
+        gazu.log_in(os.environ["TUSK_ADMIN_EMAIL"], os.environ["TUSK_ADMIN_PASSWORD"])
+
+
+def test_assign_comment_and_log_time(admin):
+    _, _, task, artist = _production("loop")
+    gazu.task.assign_task(task, artist)
+    assert gazu.task.get_task(task)["assignees"] == [artist["id"]]
+    assert [t["id"] for t in gazu.task.all_tasks_for_person(artist)] == [task["id"]]
+
+    wip = gazu.task.get_task_status_by_short_name("wip")
+    comment = gazu.task.add_comment(task, wip, "Starting on it", checklist=[{"text": "topology", "checked": False}])
+    assert (comment["task_status"]["short_name"], comment["checklist"][0]["text"]) == ("wip", "topology")
+    full = gazu.task.get_task(task)
+    assert full["task_status_id"] == wip["id"] and full["real_start_date"] is not None
+
+    with tempfile.NamedTemporaryFile(suffix=".txt") as sheet:
+        sheet.write(b"reference notes")
+        sheet.flush()
+        wfa = gazu.task.get_task_status_by_short_name("wfa")
+        with_file = gazu.task.add_comment(task, wfa, "Have a look", attachments=[sheet.name])
+    assert with_file["attachment_files"][0]["size"] == len(b"reference notes")
+    assert gazu.task.get_task(task)["end_date"] is not None
+
+    gazu.task.set_time_spent(task, artist, "2026-11-02", 120)
+    gazu.task.add_time_spent(task, artist, "2026-11-02", 60)
+    day = gazu.task.get_time_spent(task, "2026-11-02")
+    assert [t["duration"] for t in day[artist["id"]]] == [180]
+    assert day["total"] == 180
+
+    gazu.task.clear_assignations(task)
+    assert gazu.task.get_task(task)["assignees"] == []
+
+
+def test_the_artist_sees_their_own_area(admin):
+    project, _, task, artist = _production("artist")
+    gazu.task.assign_task(task, artist)
+    retake = gazu.task.get_task_status_by_short_name("retake")
+    gazu.task.add_comment(task, retake, "Please redo the hands")
+    gazu.task.set_time_spent(task, artist, "2026-11-03", 90)
+
+    def artist_view():
+        todo = gazu.user.all_tasks_to_do()
+        context = gazu.user.get_context()
+        projects = gazu.user.all_open_projects()
+        notifications = gazu.user.all_notifications()
+        time_spents = gazu.user.get_timespents_range("2026-11-01", "2026-11-30")
+        return todo, context, projects, notifications, time_spents
+
+    todo, context, projects, notifications, time_spents = _as(
+        artist["email"], ARTIST_PASSWORD, artist_view
+    )
+    assert [(t["id"], t["task_status_short_name"]) for t in todo] == [(task["id"], "retake")]
+    assert [p["id"] for p in projects] == [project["id"]]
+    assert project["id"] in [p["id"] for p in context["projects"]]
+    kinds = sorted((n["task_id"], n["notification_type"], n["change"]) for n in notifications)
+    assert kinds == [(task["id"], "assignation", False), (task["id"], "comment", True)]
+    assert [(t["task_id"], t["duration"]) for t in time_spents] == [(task["id"], 90)]
+
+
+def test_people(admin):
+    _, _, _, artist = _production("people")
+    assert gazu.person.get_person_by_email(artist["email"])["id"] == artist["id"]
+    assert artist["id"] in [p["id"] for p in gazu.person.all_persons()]
+    day_off = gazu.person.new_day_off(artist, "2026-12-24", "2026-12-26", "holiday")
+    assert gazu.person.get_day_off(day_off["id"])["end_date"] == "2026-12-26"
