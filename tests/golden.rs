@@ -764,6 +764,16 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
     c.check_named("GET__data__user__notifications", &bell);
     let (_, open) = app.get("/data/user/projects/open", &artist).await;
     c.check_named("GET__data__user__projects__open", &open);
+    let (status, comment) = app
+        .post(
+            &format!("/actions/tasks/{}/comment", id(&tasks[1])),
+            &artist,
+            json!({"task_status_id": wip[0]["id"], "comment": "Done @Ada", "links": ["https://example.com"],
+                   "checklist": [{"text": "eyes", "checked": true}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{comment}");
+    c.check_named("POST__actions__tasks__{task_id}__comment", &comment);
     let concept = post(format!("{base}/concepts"), json!({"name": "Look"})).await;
     let folder = post(
         format!("{base}/concept-folders"),

@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-ROUTES = ("GET__data__", "POST__data__", "PUT__data__", "POST__auth__login", "GET__auth__authenticated")
+ROUTES = ("GET__data__", "POST__data__", "PUT__data__", "GET__actions__", "POST__actions__", "PUT__actions__", "POST__auth__login", "GET__auth__authenticated")
 
 
 def shape(value):
