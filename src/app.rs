@@ -25,7 +25,12 @@ pub struct AppState {
     pub dummy_hash: String,
     /// The per-project actors and their cached breakdowns.
     pub projects: crate::projects::ProjectRegistry,
+    /// The breakdown pages' views, as written, while their project is unchanged.
+    pub views: crate::api::ViewCache,
 }
+
+/// Memory the written breakdown views may hold.
+const VIEW_CACHE_BYTES: usize = 256 * 1024 * 1024;
 
 /// How long a project nobody asks about keeps its cache.
 const PROJECT_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
@@ -60,6 +65,7 @@ impl Application {
         let store = std::sync::Arc::new(crate::projects::DbStore { db: db.clone() });
         let state = web::Data::new(AppState {
             projects: crate::projects::ProjectRegistry::new(store, PROJECT_IDLE),
+            views: crate::api::ViewCache::new(VIEW_CACHE_BYTES),
             db,
             openapi: api::openapi().to_string(),
             dummy_hash: password::hash(&password::random_token(16), config.bcrypt_cost),

@@ -240,3 +240,68 @@ async fn the_cache_equals_a_fresh_load_after_concurrent_writes() {
     assert_eq!(shots_view[3]["tasks"], json!([]));
     assert_eq!(cached.1[0]["tasks"], json!([]));
 }
+
+#[tokio::test]
+async fn written_views_are_reused_only_while_nothing_they_show_changed() {
+    let app = spawn_app().await;
+    let f = film(&app).await;
+    let sh = shot(&app, &f, "SH010").await;
+    let anim = task(&app, &f, &f.animation, &sh).await;
+    let url = format!("/data/shots/with-tasks?project_id={}", f.project);
+    let (_, first) = app.get(&url, &f.admin).await;
+    let (_, again) = app.get(&url, &f.admin).await;
+    assert_eq!(first, again);
+    assert_eq!(first[0]["tasks"][0]["is_subscribed"], json!(false));
+
+    let (status, _) = app
+        .post(
+            &format!(
+                "/actions/user/tasks/{}/subscribe",
+                anim.as_str().unwrap()
+            ),
+            &f.admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, followed) = app.get(&url, &f.admin).await;
+    assert_eq!(
+        followed[0]["tasks"][0]["is_subscribed"],
+        json!(true),
+        "a subscription shows at once"
+    );
+
+    let manager = app
+        .person_with_role("manager@example.com", Role::Manager)
+        .await;
+    app.join_team(&f.project, &manager, None).await;
+    let manager = app.token_for("manager@example.com", PASSWORD).await;
+    let (_, theirs) = app.get(&url, &manager).await;
+    assert_eq!(
+        theirs[0]["tasks"][0]["is_subscribed"],
+        json!(false),
+        "the follower's view is theirs only"
+    );
+
+    app.put(
+        &format!("/data/projects/{}", f.project),
+        &f.admin,
+        json!({"name": "Feature"}),
+    )
+    .await;
+    let (_, renamed) = app.get(&url, &manager).await;
+    assert_eq!(renamed[0]["project_name"], json!("Feature"));
+
+    app.put(
+        &format!("/data/entities/{}", sh.as_str().unwrap()),
+        &f.admin,
+        json!({"name": "SH020"}),
+    )
+    .await;
+    let (_, moved) = app.get(&url, &manager).await;
+    assert_eq!(
+        moved[0]["name"],
+        json!("SH020"),
+        "a write to the project is a new version"
+    );
+}

@@ -12,14 +12,23 @@ use actix::prelude::*;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A row as stored, keyed by column name.
 pub type Row = Map<String, Value>;
 
+/// Numbers every version of every project's state, so that what was written
+/// from one version can be reused until the state changes.
+static GENERATIONS: AtomicU64 = AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, Ordering::Relaxed)
+}
+
 /// What a project's actor holds. Rows are keyed by their id.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct ProjectState {
     pub entities: BTreeMap<String, Row>,
     /// Tasks, each with an `assignees` list of person ids.
@@ -29,6 +38,18 @@ pub struct ProjectState {
     /// Task ids per entity id, kept in step with `tasks`: a view of one
     /// episode reads its shots' tasks without scanning the project's.
     tasks_by_entity: BTreeMap<String, BTreeSet<String>>,
+    /// Changes with every change of the state; unique across projects.
+    generation: u64,
+}
+
+/// Equal content, whatever the versions' numbers.
+impl PartialEq for ProjectState {
+    fn eq(&self, other: &Self) -> bool {
+        self.entities == other.entities
+            && self.tasks == other.tasks
+            && self.links == other.links
+            && self.tasks_by_entity == other.tasks_by_entity
+    }
 }
 
 /// The rows a write changed, to be read again.
@@ -102,6 +123,7 @@ impl ProjectState {
             tasks,
             links,
             tasks_by_entity: BTreeMap::new(),
+            generation: next_generation(),
         };
         let pairs: Vec<(String, String)> = state
             .tasks
@@ -116,6 +138,12 @@ impl ProjectState {
                 .insert(task);
         }
         state
+    }
+
+    /// This version of the state: two snapshots with the same generation hold
+    /// the same rows.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The tasks of an entity.
@@ -148,6 +176,7 @@ impl ProjectState {
         }
         apply(&mut self.tasks, reloaded.tasks);
         apply(&mut self.links, reloaded.links);
+        self.generation = next_generation();
     }
 }
 
@@ -449,6 +478,7 @@ mod index_tests {
         let tasks = BTreeMap::from([("t1".to_string(), task("a")), ("t2".to_string(), task("a"))]);
         let mut state = ProjectState::new(BTreeMap::new(), tasks, BTreeMap::new());
         assert_eq!(ids(&state, "a").len(), 2);
+        let before = state.generation();
         state.apply(Reloaded {
             tasks: vec![
                 ("t1".into(), Some(task("b"))),
@@ -461,5 +491,6 @@ mod index_tests {
         assert_eq!(ids(&state, "b").len(), 2);
         let fresh = ProjectState::new(BTreeMap::new(), state.tasks.clone(), BTreeMap::new());
         assert_eq!(state, fresh, "the index equals a fresh one");
+        assert!(state.generation() != before && fresh.generation() != state.generation());
     }
 }

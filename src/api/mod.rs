@@ -34,7 +34,7 @@ mod with_tasks;
 
 pub use breakdown::Kind;
 /// The cached breakdown views, public for the benchmarks.
-pub use with_tasks::{build as build_with_tasks, EntityView, Filter, Viewer};
+pub use with_tasks::{build as build_with_tasks, EntityView, Filter, ViewCache, Viewer};
 
 use crate::error::{ApiError, ApiResult, BAD_REQUEST};
 use actix_web::http::Method;

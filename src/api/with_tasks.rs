@@ -428,7 +428,7 @@ async fn with_tasks(
     let filter = Filter {
         episode: ctx.param("episode_id").map(str::to_string),
     };
-    let mut views = Vec::new();
+    let mut parts = Vec::new();
     for project in projects {
         let viewer = Viewer {
             subscribed: subscribed.clone(),
@@ -450,13 +450,159 @@ async fn with_tasks(
             )
             .await?
             .map_or(Json::Null, |p| p["name"].clone());
-        views.push((snapshot, viewer, name));
+        let key = ViewKey::new(project, &snapshot, kind, &filter, &name, &viewer);
+        let bytes = match state.views.get(&key) {
+            Some(bytes) => bytes,
+            None => {
+                let rows = build(&snapshot, kind, &name, &filter, &viewer);
+                let bytes =
+                    web::Bytes::from(serde_json::to_vec(&rows).map_err(ApiError::internal)?);
+                state.views.insert(key, bytes.clone());
+                bytes
+            }
+        };
+        parts.push(bytes);
     }
-    let rows: Vec<EntityView> = views
-        .iter()
-        .flat_map(|(snapshot, viewer, name)| build(snapshot, kind, name, &filter, viewer))
-        .collect();
-    Ok(HttpResponse::Ok().json(rows))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(join_arrays(parts)))
+}
+
+/// One JSON array from several (each project's rows, in order); a single
+/// one is sent as it is, without a copy.
+fn join_arrays(mut parts: Vec<web::Bytes>) -> web::Bytes {
+    parts.retain(|part| part.len() > 2);
+    if parts.len() == 1 {
+        return parts.remove(0);
+    }
+    let mut joined = Vec::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 2);
+    joined.push(b'[');
+    for (n, part) in parts.iter().enumerate() {
+        if n > 0 {
+            joined.push(b',');
+        }
+        joined.extend_from_slice(&part[1..part.len() - 1]);
+    }
+    joined.push(b']');
+    web::Bytes::from(joined)
+}
+
+/// Everything a written view depends on: the version of the project's
+/// state, what was asked, the project's name, and what of it this viewer
+/// sees (in full, not hashed: two viewers share a view only when they would
+/// see the same bytes).
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ViewKey {
+    project: Uuid,
+    generation: u64,
+    kind: &'static str,
+    episode: Option<String>,
+    name: String,
+    subscribed: Vec<String>,
+    only_assigned_to: Option<String>,
+    hidden_fields: Vec<String>,
+}
+
+impl ViewKey {
+    fn new(
+        project: Uuid,
+        state: &ProjectState,
+        kind: Kind,
+        filter: &Filter,
+        name: &Json,
+        viewer: &Viewer,
+    ) -> ViewKey {
+        let mut subscribed: Vec<String> = viewer
+            .subscribed
+            .iter()
+            .filter(|task| state.tasks.contains_key(*task))
+            .cloned()
+            .collect();
+        subscribed.sort();
+        let mut hidden_fields: Vec<String> = viewer.hidden_fields.iter().cloned().collect();
+        hidden_fields.sort();
+        ViewKey {
+            project,
+            generation: state.generation(),
+            kind: kind.type_name(),
+            episode: filter.episode.clone(),
+            name: name.to_string(),
+            subscribed,
+            only_assigned_to: viewer.only_assigned_to.clone(),
+            hidden_fields,
+        }
+    }
+}
+
+/// Written views, kept while their project's state is unchanged: a
+/// breakdown page reloaded, or opened by a colleague who sees the same, is
+/// sent without being written again. Bounded in bytes; a new version of a
+/// project's state drops that project's older views.
+pub struct ViewCache {
+    budget: usize,
+    inner: std::sync::Mutex<CachedViews>,
+}
+
+#[derive(Default)]
+struct CachedViews {
+    views: HashMap<ViewKey, web::Bytes>,
+    /// Oldest first, for eviction.
+    order: std::collections::VecDeque<ViewKey>,
+    bytes: usize,
+}
+
+impl ViewCache {
+    pub fn new(budget: usize) -> ViewCache {
+        ViewCache {
+            budget,
+            inner: Default::default(),
+        }
+    }
+
+    fn get(&self, key: &ViewKey) -> Option<web::Bytes> {
+        self.lock().views.get(key).cloned()
+    }
+
+    fn insert(&self, key: ViewKey, bytes: web::Bytes) {
+        if bytes.len() > self.budget {
+            return;
+        }
+        let mut cache = self.lock();
+        let CachedViews {
+            views,
+            order,
+            bytes: total,
+        } = &mut *cache;
+        order.retain(|old| {
+            let stale = old.project == key.project && old.generation != key.generation;
+            if stale {
+                *total -= views.remove(old).map_or(0, |b| b.len());
+            }
+            !stale
+        });
+        *total += bytes.len();
+        if let Some(replaced) = views.insert(key.clone(), bytes) {
+            *total -= replaced.len();
+        } else {
+            order.push_back(key);
+        }
+        while *total > self.budget {
+            let Some(oldest) = order.pop_front() else {
+                break;
+            };
+            *total -= views.remove(&oldest).map_or(0, |b| b.len());
+        }
+    }
+
+    /// A poisoned lock only means a panic elsewhere mid-update of a cache:
+    /// start it afresh rather than fail every request.
+    fn lock(&self) -> std::sync::MutexGuard<'_, CachedViews> {
+        self.inner.lock().unwrap_or_else(|poisoned| {
+            let mut guard = poisoned.into_inner();
+            *guard = CachedViews::default();
+            guard
+        })
+    }
 }
 
 /// The project's metadata a vendor may not see: descriptors restricted to
