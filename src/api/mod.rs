@@ -29,6 +29,7 @@ mod task_pages;
 mod todo;
 mod user_context;
 mod user_filters;
+mod user_lists;
 mod user_time;
 mod with_tasks;
 
@@ -102,6 +103,7 @@ pub fn table() -> Vec<Route> {
         notifications::routes(),
         subscriptions::routes(),
         user_time::routes(),
+        user_lists::routes(),
         comments::routes(),
     ]
     .into_iter()
