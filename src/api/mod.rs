@@ -26,6 +26,7 @@ mod stats;
 mod subscriptions;
 mod task_actions;
 mod task_pages;
+mod tasks_to_check;
 mod todo;
 mod user_context;
 mod user_filters;
@@ -98,6 +99,7 @@ pub fn table() -> Vec<Route> {
         task_actions::routes(),
         task_pages::routes(),
         todo::routes(),
+        tasks_to_check::routes(),
         user_filters::routes(),
         user_context::routes(),
         notifications::routes(),
