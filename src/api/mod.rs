@@ -26,9 +26,11 @@ mod stats;
 mod subscriptions;
 mod task_actions;
 mod task_pages;
+mod tasks_to_check;
 mod todo;
 mod user_context;
 mod user_filters;
+mod user_lists;
 mod user_time;
 mod with_tasks;
 
@@ -97,11 +99,13 @@ pub fn table() -> Vec<Route> {
         task_actions::routes(),
         task_pages::routes(),
         todo::routes(),
+        tasks_to_check::routes(),
         user_filters::routes(),
         user_context::routes(),
         notifications::routes(),
         subscriptions::routes(),
         user_time::routes(),
+        user_lists::routes(),
         comments::routes(),
     ]
     .into_iter()

@@ -44,7 +44,7 @@ pub(super) fn routes() -> Vec<Route> {
 
 /// The open projects a caller looks at: an admin's are all of them when
 /// reading someone else's list, otherwise those of the caller's team.
-fn open_projects(viewer: &Identity, all: bool) -> (String, Vec<Value>) {
+pub(super) fn open_projects(viewer: &Identity, all: bool) -> (String, Vec<Value>) {
     let open = concat!(
         "SELECT p.id FROM project p WHERE p.project_status_id IN (",
         crate::crud::scope::open_statuses_sql!(),
@@ -74,19 +74,35 @@ fn numbered(sql: &str, first: usize) -> String {
     out
 }
 
-const TODO_SELECT: &str = "SELECT t.*, p.name AS project_name, p.has_avatar AS project_has_avatar, \
+const TODO_COLUMNS: &str = "SELECT t.*, p.name AS project_name, p.has_avatar AS project_has_avatar, \
     e.name AS entity_name, e.description AS entity_description, e.preview_file_id AS entity_preview_file_id, \
     e.source_id AS entity_source_id, et.name AS entity_type_name, e.canceled AS entity_canceled, \
     e.parent_id AS entity_parent_id, par.name AS parent_name, par.parent_id AS grandparent_id, gp.name AS grandparent_name, \
     src.name AS source_name, srct.name AS source_type_name, \
     tt.name AS task_type_name, tt.color AS task_type_color, tt.for_entity AS task_type_for_entity, \
-    ts.name AS task_status_name, ts.color AS task_status_color, ts.short_name AS task_status_short_name \
-    FROM task t JOIN task_person_link a ON a.task_id = t.id AND a.person_id = $1 \
+    ts.name AS task_status_name, ts.color AS task_status_color, ts.short_name AS task_status_short_name";
+
+/// A task with what names it: its project, type, status, entity, the
+/// entity's parent (`par`) and grandparent (`gp`), and its source (`src`).
+pub(super) const TODO_FROM: &str = "FROM task t \
     JOIN project p ON p.id = t.project_id JOIN task_type tt ON tt.id = t.task_type_id \
-    JOIN task_status ts ON ts.id = t.task_status_id AND ts.is_done = $2 \
+    JOIN task_status ts ON ts.id = t.task_status_id \
     JOIN entity e ON e.id = t.entity_id JOIN entity_type et ON et.id = e.entity_type_id \
     LEFT JOIN entity par ON par.id = e.parent_id LEFT JOIN entity gp ON gp.id = par.parent_id \
     LEFT JOIN entity src ON src.id = e.source_id LEFT JOIN entity_type srct ON srct.id = src.entity_type_id";
+
+/// The tasks a to-do list shows, and how.
+pub(super) struct Selection {
+    /// SQL selecting task ids, with `$1`... placeholders for `params`.
+    pub sql: String,
+    pub params: Vec<Value>,
+    /// An `ORDER BY` list over the aliases of [`TODO_FROM`].
+    pub order: String,
+    /// A page: `(limit, offset)`.
+    pub page: Option<(i64, i64)>,
+    /// Whether rows name the episodes their entity is cast in.
+    pub cast_episodes: bool,
+}
 
 fn as_bool(value: &Json) -> Json {
     match value {
@@ -104,7 +120,7 @@ fn or_empty(value: &Json) -> Json {
 }
 
 /// The episode a task's entity belongs to, as the to-do list names it.
-fn episode(row: &Row) -> (Json, Json) {
+pub(super) fn episode(row: &Row) -> (Json, Json) {
     let kind = row["entity_type_name"].as_str();
     if kind == Some("Sequence") && !row["entity_parent_id"].is_null() {
         return (row["entity_parent_id"].clone(), row["parent_name"].clone());
@@ -126,34 +142,53 @@ fn episode(row: &Row) -> (Json, Json) {
     (json!(""), Json::Null)
 }
 
-/// The to-do rows of `person`'s tasks in the projects `scope` selects.
-async fn rows(
-    db: &crate::db::Db,
-    person: Uuid,
-    done: bool,
-    scope: (String, Vec<Value>),
-) -> ApiResult<Vec<Json>> {
+/// `person`'s open or done tasks in the projects `scope` selects.
+fn assigned(person: Uuid, done: bool, scope: (String, Vec<Value>)) -> Selection {
     let (projects, scope_params) = scope;
+    let mut params = vec![Value::Uuid(person), Value::Bool(done)];
+    params.extend(scope_params);
     let order = if done {
         "t.end_date IS NULL DESC, t.end_date DESC, tt.name, e.name, t.id"
     } else {
         "p.name, e.name, tt.name, t.id"
     };
-    let sql = format!(
-        "{TODO_SELECT} WHERE t.project_id IN ({}) ORDER BY {order}",
-        numbered(&projects, 3)
-    );
-    let mut params = vec![Value::Uuid(person), Value::Bool(done)];
-    params.extend(scope_params.clone());
-    let tasks = db.fetch_all(&sql, &params, Some("task")).await?;
+    Selection {
+        sql: format!(
+            "SELECT t.id FROM task t JOIN task_person_link a ON a.task_id = t.id AND a.person_id = $1 \
+             JOIN task_status ts ON ts.id = t.task_status_id AND ts.is_done = $2 WHERE t.project_id IN ({})",
+            numbered(&projects, 3)
+        ),
+        params,
+        order: order.into(),
+        page: None,
+        cast_episodes: true,
+    }
+}
+
+/// The to-do rows of the selected tasks.
+pub(super) async fn rows(db: &crate::db::Db, selection: Selection) -> ApiResult<Vec<Json>> {
+    let Selection {
+        sql,
+        params,
+        order,
+        page,
+        cast_episodes,
+    } = selection;
+    let limit = page.map_or(String::new(), |(limit, offset)| {
+        format!(" LIMIT {limit} OFFSET {offset}")
+    });
+    let shown = format!("{TODO_FROM} WHERE t.id IN ({sql}) ORDER BY {order}{limit}");
+    let tasks = db
+        .fetch_all(&format!("{TODO_COLUMNS} {shown}"), &params, Some("task"))
+        .await?;
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
-    let selected = format!(
-        "SELECT t.id FROM task t JOIN task_person_link a ON a.task_id = t.id AND a.person_id = $1 \
-         JOIN task_status ts ON ts.id = t.task_status_id AND ts.is_done = $2 WHERE t.project_id IN ({})",
-        numbered(&projects, 3)
-    );
+    let selected = if page.is_some() {
+        format!("SELECT t.id {shown}")
+    } else {
+        sql
+    };
     let data = db
         .fetch_all(&format!("SELECT e.id, e.data FROM entity e WHERE e.id IN (SELECT entity_id FROM task WHERE id IN ({selected}))"), &params, Some("entity"))
         .await?;
@@ -174,8 +209,8 @@ async fn rows(
         )
         .await?;
     let mut people = crate::db::grouped(&people, "task_id", "person_id");
-    let episodes = db
-        .fetch_all(
+    let episodes = if cast_episodes {
+        db.fetch_all(
             &format!(
                 "SELECT l.entity_out_id AS entity_id, ep.id, ep.name FROM entity_link l JOIN entity ep ON ep.id = l.entity_in_id \
                  JOIN entity_type ept ON ept.id = ep.entity_type_id AND ept.name = 'Episode' \
@@ -184,7 +219,10 @@ async fn rows(
             &params,
             None,
         )
-        .await?;
+        .await?
+    } else {
+        Vec::new()
+    };
     let episode_ids = crate::db::grouped(&episodes, "entity_id", "id");
     let episode_names = crate::db::grouped(&episodes, "entity_id", "name");
     let last_comments = last_comments(db, &selected, &params).await?;
@@ -296,7 +334,8 @@ async fn mine(
         return Err(ApiError::Forbidden);
     }
     let scope = open_projects(&identity, false);
-    Ok(HttpResponse::Ok().json(rows(&state.db, identity.person.id, done, scope).await?))
+    let selection = assigned(identity.person.id, done, scope);
+    Ok(HttpResponse::Ok().json(rows(&state.db, selection).await?))
 }
 
 /// Anyone of the studio may read a colleague's list; vendors only their
@@ -325,7 +364,8 @@ async fn theirs(
         Role::Vendor | Role::Client => Ok(HttpResponse::Ok().json(json!([]))),
         role => {
             let scope = open_projects(&identity, role == Role::Admin);
-            Ok(HttpResponse::Ok().json(rows(&state.db, person, done, scope).await?))
+            let selection = assigned(person, done, scope);
+            Ok(HttpResponse::Ok().json(rows(&state.db, selection).await?))
         }
     }
 }

@@ -34,7 +34,7 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// People and bots log in; bots have no use for the UI's data.
-fn person_only(identity: &Identity) -> ApiResult<()> {
+pub(super) fn person_only(identity: &Identity) -> ApiResult<()> {
     if identity.person.is_bot {
         Err(ApiError::Forbidden)
     } else {

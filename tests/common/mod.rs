@@ -212,6 +212,33 @@ impl TestApp {
         asset
     }
 
+    /// Creates episode `E01`, its sequence `SQ01` and the sequence's shot
+    /// `SH010` in a project, as admin; returns the three.
+    pub async fn create_episode_shot(&self, admin: &str, project: &str) -> (Json, Json, Json) {
+        let base = format!("/data/projects/{project}");
+        let (status, episode) = self
+            .post(&format!("{base}/episodes"), admin, json!({"name": "E01"}))
+            .await;
+        assert_eq!(status, 201, "{episode}");
+        let (status, sequence) = self
+            .post(
+                &format!("{base}/sequences"),
+                admin,
+                json!({"name": "SQ01", "episode_id": episode["id"]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{sequence}");
+        let (status, shot) = self
+            .post(
+                &format!("{base}/shots"),
+                admin,
+                json!({"name": "SH010", "sequence_id": sequence["id"]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{shot}");
+        (episode, sequence, shot)
+    }
+
     /// Puts a person in a project's team, with a project role or none.
     pub async fn join_team(&self, project: &str, person: &str, role: Option<Role>) {
         self.db
@@ -245,4 +272,27 @@ pub async fn read(response: Response) -> (u16, Json) {
     let text = response.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Json::String(text));
     (status, body)
+}
+
+/// The keys of a recorded Zou answer (the first row of a list), from
+/// `tests/golden/shapes.json`, sorted: to compare with an answer's keys.
+pub fn sample_keys(name: &str) -> Vec<String> {
+    let shapes: Json = serde_json::from_str(include_str!("../golden/shapes.json")).unwrap();
+    let shape = &shapes[name];
+    let row = if shape.is_array() { &shape[0] } else { shape };
+    let mut keys: Vec<String> = row
+        .as_object()
+        .unwrap_or_else(|| panic!("no sample {name}"))
+        .keys()
+        .cloned()
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// The keys of an answer's row, sorted.
+pub fn keys(row: &Json) -> Vec<String> {
+    let mut keys: Vec<String> = row.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
 }
