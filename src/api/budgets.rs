@@ -98,7 +98,7 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-fn uuid(text: &str) -> ApiResult<Uuid> {
+pub(super) fn uuid(text: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(text).map_err(|_| ApiError::bad_request("Wrong UUID format."))
 }
 
