@@ -9,6 +9,7 @@ mod budgets;
 mod casting;
 mod comments;
 mod concepts;
+mod departments;
 mod descriptors;
 mod entity_lists;
 mod index;
@@ -107,6 +108,7 @@ pub fn table() -> Vec<Route> {
         user_time::routes(),
         user_lists::routes(),
         comments::routes(),
+        departments::routes(),
     ]
     .into_iter()
     .flatten()
@@ -219,6 +221,19 @@ pub fn body_fields(req: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Json
         fields.entry(key).or_insert(Json::String(value));
     }
     Ok(fields)
+}
+
+/// A required UUID field of a request body, with Zou's validation errors.
+pub(crate) fn body_uuid(fields: &Map<String, Json>, key: &str) -> ApiResult<uuid::Uuid> {
+    match fields.get(key) {
+        None | Some(Json::Null) => Err(ApiError::invalid_field(key, "Field required")),
+        Some(Json::String(id)) => uuid::Uuid::parse_str(id)
+            .map_err(|_| ApiError::invalid_field(key, "Input should be a valid UUID")),
+        Some(_) => Err(ApiError::invalid_field(
+            key,
+            "UUID input should be a string, bytes or UUID object",
+        )),
+    }
 }
 
 /// Python's `round`: halves go to the even neighbour, as Zou's counts do.

@@ -4,7 +4,7 @@ mod comments;
 mod comms;
 pub mod entities;
 mod files;
-mod persons;
+pub mod persons;
 mod production;
 pub mod projects;
 mod reference;

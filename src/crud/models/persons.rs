@@ -486,15 +486,19 @@ impl Hooks for Persons {
             crate::persons::hide_secrets(&mut row);
             return row;
         }
-        let keep: &[&str] = if role == Role::Client {
-            &CLIENT_VIEW
-        } else {
-            &MINIMAL
-        };
-        row.entry("departments").or_insert(json!([]));
-        row.retain(|key, _| keep.contains(&key.as_str()));
-        row
+        if role == Role::Client {
+            row.retain(|key, _| CLIENT_VIEW.contains(&key.as_str()));
+            return row;
+        }
+        name_card(row)
     }
+}
+
+/// A person as the studio sees a colleague who is not themselves.
+pub(crate) fn name_card(mut row: Row) -> Row {
+    row.entry("departments").or_insert(json!([]));
+    row.retain(|key, _| MINIMAL.contains(&key.as_str()));
+    row
 }
 
 pub static PERSONS: Model = Model {
