@@ -118,7 +118,7 @@ const ASSIGNED: &str = concat!(
     ")"
 );
 
-/// `column` is an entity type named `name`.
+/// `column` names the entity type of `kind`.
 fn of_type(column: &str, kind: Kind) -> String {
     format!(
         "{column} IN (SELECT id FROM entity_type WHERE name = '{}')",
