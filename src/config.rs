@@ -24,6 +24,18 @@ pub struct Config {
 }
 
 impl Config {
+    /// Where a stored file lives, laid out as Zou's local storage does:
+    /// `<data_dir>/<bucket>/<prefix>/<id[0:3]>/<id[3:6]>/<id>`.
+    pub fn stored_file(&self, bucket: &str, prefix: &str, id: &str) -> PathBuf {
+        let part = |range: std::ops::Range<usize>| id.get(range).unwrap_or_default();
+        self.data_dir
+            .join(bucket)
+            .join(prefix)
+            .join(part(0..3))
+            .join(part(3..6))
+            .join(id)
+    }
+
     /// The default database: a SQLite file in the data folder.
     pub fn sqlite_url(data_dir: &Path) -> String {
         format!("sqlite://{}", data_dir.join("tusk.db").display())

@@ -57,14 +57,7 @@ async fn task(s: &Studio, kind: &Json, entity: &Json, people: &[&str], fields: J
 async fn studio() -> Studio {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let (_, project) = app
-        .post(
-            "/data/projects",
-            &admin,
-            json!({"name": "Alpha", "production_type": "tvshow"}),
-        )
-        .await;
-    let project = id(&project);
+    let project = app.create_tvshow(&admin, "Alpha").await;
     let other_project = app.create_project(&admin, "Beta").await;
     let (episode, _, shot) = app.create_episode_shot(&admin, &project).await;
     let hero = app

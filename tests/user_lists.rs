@@ -53,14 +53,7 @@ async fn task(app: &TestApp, admin: &str, kind: &str, entity: &Json, people: &[&
 }
 
 async fn show(app: &TestApp, admin: &str) -> Show {
-    let (_, project) = app
-        .post(
-            "/data/projects",
-            admin,
-            json!({"name": "Show", "production_type": "tvshow"}),
-        )
-        .await;
-    let project = id(&project);
+    let project = app.create_tvshow(admin, "Show").await;
     let (episode, sequence, first_shot) = app.create_episode_shot(admin, &project).await;
     let base = format!("/data/projects/{project}");
     let (status, second_shot) = app
@@ -384,19 +377,11 @@ async fn unknown_ids_and_ids_of_another_kind_are_not_found() {
         assert_eq!(body["error"], true);
     }
     // A bot has no assignments to read.
-    let (status, bot) = app
-        .post(
-            "/data/persons",
-            &admin,
-            json!({"first_name": "Bot", "last_name": "B", "is_bot": true, "role": "user"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{bot}");
-    let bot_token = bot["access_token"].as_str().unwrap();
+    let bot = app.bot_token(&admin, Role::User).await;
     let (status, _) = app
         .get(
             &format!("/data/user/projects/{}/sequences", s.project),
-            bot_token,
+            &bot,
         )
         .await;
     assert_eq!(status, 403);

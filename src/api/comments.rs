@@ -348,15 +348,13 @@ async fn mentions(tx: &mut Tx, task: &Row, text: &str) -> ApiResult<(Vec<Json>, 
     Ok((people, teams))
 }
 
-/// Stores a file durably under the data folder, as Zou lays attachments out.
-fn store(data_dir: &std::path::Path, id: &str, bytes: &[u8]) -> ApiResult<()> {
-    let folder = data_dir
-        .join("files")
-        .join("attachments")
-        .join(&id[0..3])
-        .join(&id[3..6]);
-    std::fs::create_dir_all(&folder).map_err(ApiError::internal)?;
-    let mut file = std::fs::File::create(folder.join(id)).map_err(ApiError::internal)?;
+/// Stores an attachment durably under the data folder.
+fn store(config: &crate::config::Config, id: &str, bytes: &[u8]) -> ApiResult<()> {
+    let path = config.stored_file("files", "attachments", id);
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).map_err(ApiError::internal)?;
+    }
+    let mut file = std::fs::File::create(path).map_err(ApiError::internal)?;
     file.write_all(bytes).map_err(ApiError::internal)?;
     file.sync_all().map_err(ApiError::internal)?;
     Ok(())
@@ -637,7 +635,7 @@ fn post<'a>(
                     upload.name
                 )));
             }
-            store(&state.config.data_dir, &id.to_string(), &upload.bytes)?;
+            store(&state.config, &id.to_string(), &upload.bytes)?;
             tx.insert(
                 "attachment_file",
                 &[

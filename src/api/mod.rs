@@ -29,6 +29,8 @@ mod task_actions;
 mod task_pages;
 mod tasks_to_check;
 mod todo;
+mod user_avatar;
+mod user_chats;
 mod user_context;
 mod user_filters;
 mod user_lists;
@@ -107,6 +109,8 @@ pub fn table() -> Vec<Route> {
         subscriptions::routes(),
         user_time::routes(),
         user_lists::routes(),
+        user_chats::routes(),
+        user_avatar::routes(),
         comments::routes(),
         departments::routes(),
     ]

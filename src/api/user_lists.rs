@@ -81,16 +81,19 @@ pub(super) fn routes() -> Vec<Route> {
     }
     for kind in [Kind::Asset, Kind::Shot, Kind::Scene, Kind::Sequence] {
         let base = format!("/data/user/{}/{{{}}}", kind.route(), id_key(kind));
-        let name = kind.event_prefix();
+        let name = match kind {
+            Kind::Asset => "an asset".to_string(),
+            kind => format!("a {}", kind.event_prefix()),
+        };
         lists.push((
             format!("{base}/tasks"),
-            format!("Get the caller's assigned tasks of a {name}"),
+            format!("Get the caller's assigned tasks of {name}"),
             Parent::Entity(kind),
             Answer::Tasks,
         ));
         lists.push((
             format!("{base}/task-types"),
-            format!("Get the types of the caller's assigned tasks of a {name}"),
+            format!("Get the types of the caller's assigned tasks of {name}"),
             Parent::Entity(kind),
             Answer::TaskTypes,
         ));
@@ -118,7 +121,7 @@ const ASSIGNED: &str = concat!(
     ")"
 );
 
-/// `column` is an entity type named `name`.
+/// `column` names the entity type of `kind`.
 fn of_type(column: &str, kind: Kind) -> String {
     format!(
         "{column} IN (SELECT id FROM entity_type WHERE name = '{}')",

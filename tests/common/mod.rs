@@ -212,6 +212,33 @@ impl TestApp {
         asset
     }
 
+    /// Creates a TV show project as admin; returns its id.
+    pub async fn create_tvshow(&self, admin: &str, name: &str) -> String {
+        let (status, project) = self
+            .post(
+                "/data/projects",
+                admin,
+                json!({"name": name, "production_type": "tvshow"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{project}");
+        project["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a bot (an API key) with this studio role; returns its token.
+    pub async fn bot_token(&self, admin: &str, role: Role) -> String {
+        let (status, bot) = self
+            .post(
+                "/data/persons",
+                admin,
+                json!({"first_name": "Bot", "last_name": role.as_str(), "is_bot": true,
+                       "role": role.as_str()}),
+            )
+            .await;
+        assert_eq!(status, 201, "{bot}");
+        bot["access_token"].as_str().unwrap().to_string()
+    }
+
     /// Creates episode `E01`, its sequence `SQ01` and the sequence's shot
     /// `SH010` in a project, as admin; returns the three.
     pub async fn create_episode_shot(&self, admin: &str, project: &str) -> (Json, Json, Json) {
