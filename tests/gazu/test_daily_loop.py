@@ -74,11 +74,20 @@ def test_the_artist_sees_their_own_area(admin):
         projects = gazu.user.all_open_projects()
         notifications = gazu.user.all_notifications()
         time_spents = gazu.user.get_timespents_range("2026-11-01", "2026-11-30")
-        return todo, context, projects, notifications, time_spents
+        types = gazu.user.all_asset_types_for_project(project)
+        assets = gazu.user.all_assets_for_asset_type_and_project(project, types[0])
+        mine = gazu.user.all_tasks_for_asset(assets[0])
+        gazu.user.join_chat(assets[0])
+        chats = gazu.user.all_chats()
+        gazu.user.leave_chat(assets[0])
+        assigned = ([t["name"] for t in types], [a["name"] for a in assets], [t["id"] for t in mine])
+        return todo, context, projects, notifications, time_spents, assigned, chats
 
-    todo, context, projects, notifications, time_spents = _as(
+    todo, context, projects, notifications, time_spents, assigned, chats = _as(
         artist["email"], ARTIST_PASSWORD, artist_view
     )
+    assert assigned == (["Character"], ["Hero"], [task["id"]])
+    assert [c["entity_name"] for c in chats] == ["Character / Hero"]
     assert [(t["id"], t["task_status_short_name"]) for t in todo] == [(task["id"], "retake")]
     assert [p["id"] for p in projects] == [project["id"]]
     assert project["id"] in [p["id"] for p in context["projects"]]
