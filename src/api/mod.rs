@@ -7,6 +7,7 @@ mod breakdown;
 mod breakdown_create;
 mod budgets;
 mod casting;
+mod comment_threads;
 mod comments;
 mod concepts;
 mod descriptors;
@@ -103,6 +104,7 @@ pub fn table() -> Vec<Route> {
         subscriptions::routes(),
         user_time::routes(),
         comments::routes(),
+        comment_threads::routes(),
     ]
     .into_iter()
     .flatten()
