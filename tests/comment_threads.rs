@@ -762,3 +762,207 @@ async fn batches_comment_the_tasks_the_caller_may_act_on() {
         )
     );
 }
+
+/// Sends files (name, content type, bytes) and form fields as multipart.
+async fn upload(
+    app: &TestApp,
+    url: &str,
+    token: &str,
+    files: &[(&str, &str, &[u8])],
+    fields: &[(&str, &str)],
+) -> (u16, Json) {
+    let mut form = reqwest::multipart::Form::new();
+    for (n, (name, mime, bytes)) in files.iter().enumerate() {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+            .file_name(name.to_string())
+            .mime_str(mime)
+            .unwrap();
+        form = form.part(format!("file-{n}"), part);
+    }
+    for (key, value) in fields {
+        form = form.text(key.to_string(), value.to_string());
+    }
+    let response = app
+        .client
+        .post(format!("{}{url}", app.address))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    read(response).await
+}
+
+#[tokio::test]
+async fn attachments_are_added_read_and_removed_by_who_may() {
+    let app = spawn_app().await;
+    let t = team(&app).await;
+    let wip = status(&app, &t.admin, "wip").await;
+    let comment = t
+        .post(
+            &app,
+            &t.artist,
+            json!({"task_status_id": wip["id"], "comment": "Refs"}),
+        )
+        .await;
+    let add = format!(
+        "/actions/tasks/{}/comments/{}/add-attachment",
+        id(&t.task),
+        id(&comment)
+    );
+    let (code, added) = upload(
+        &app,
+        &add,
+        &t.artist,
+        &[
+            ("ref.png", "image/png", b"png bytes"),
+            ("page.html", "text/html", b"<b>hi</b>"),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code, 201, "{added}");
+    assert_eq!(
+        (
+            &added[0]["name"],
+            &added[0]["extension"],
+            &added[0]["size"],
+            &added[1]["extension"]
+        ),
+        (&json!("ref.png"), &json!("png"), &json!(9), &json!("html"))
+    );
+    assert_eq!(
+        keys(&added[0]),
+        sample_keys("POST__actions__tasks__{task_id}__comments__{comment_id}__add-attachment.json")
+    );
+    let (code, by_manager) = upload(
+        &app,
+        &add,
+        &t.manager,
+        &[("a.txt", "text/plain", b"a")],
+        &[],
+    )
+    .await;
+    assert_eq!((code, by_manager.as_array().unwrap().len()), (201, 1));
+    for refused in [&t.other_artist, &t.supervisor, &t.vendor] {
+        let (code, _) = upload(&app, &add, refused, &[("b.txt", "text/plain", b"b")], &[]).await;
+        assert_eq!(code, 403);
+    }
+    let (code, none) = app.post(&add, &t.artist, json!({})).await;
+    assert_eq!((code, none), (201, json!([])));
+    let (code, error) = upload(
+        &app,
+        &add,
+        &t.artist,
+        &[("notes.markdown", "text/markdown", b"x")],
+        &[],
+    )
+    .await;
+    assert_eq!(code, 400, "{error}");
+    let (code, _) = upload(
+        &app,
+        &add,
+        &t.artist,
+        &[("c.txt", "text/plain", b"c")],
+        &[("reply_id", "nope")],
+    )
+    .await;
+    assert_eq!(code, 400, "reply_id must name a reply of the comment");
+
+    // A reply with a file; add-attachment honours a reply's id too.
+    let reply_url = format!("{}/reply", t.comment(&comment));
+    let (code, reply) = upload(
+        &app,
+        &reply_url,
+        &t.artist,
+        &[("fix.jpg", "image/jpeg", b"jpg")],
+        &[("text", "Fixed")],
+    )
+    .await;
+    assert_eq!(code, 200, "{reply}");
+    assert_eq!(
+        (&reply["text"], &reply["attachment_files"][0]["reply_id"]),
+        (&json!("Fixed"), &reply["id"])
+    );
+    let (_, listed) = app.get(&t.comments(), &t.artist).await;
+    assert_eq!(listed[0]["attachment_files"].as_array().unwrap().len(), 4);
+
+    let file = format!("/data/attachment-files/{}/file/ref.png", id(&added[0]));
+    let response = app
+        .request(reqwest::Method::GET, &file, Some(&t.other_artist), None)
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "image/png");
+    assert!(headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("inline;"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"png bytes");
+    let html = format!("/data/attachment-files/{}/file/x", id(&added[1]));
+    let response = app
+        .request(reqwest::Method::GET, &html, Some(&t.artist), None)
+        .await;
+    assert_eq!(
+        headers_of(&response, "content-type"),
+        "text/html; charset=utf-8"
+    );
+    assert!(headers_of(&response, "content-disposition").starts_with("attachment;"));
+    assert_eq!(
+        app.get(&file, &t.client).await.0,
+        403,
+        "an internal comment's file"
+    );
+    assert_eq!(app.get(&file, &t.lone_vendor).await.0, 403);
+    assert_eq!(
+        app.get("/data/attachment-files/nope/file/x", &t.admin)
+            .await
+            .0,
+        404
+    );
+
+    let task_list = format!("/data/tasks/{}/attachment-files", id(&t.task));
+    let (code, all) = app.get(&task_list, &t.admin).await;
+    assert_eq!((code, all.as_array().unwrap().len()), (200, 4));
+    assert_eq!(
+        keys(&all[0]),
+        sample_keys("GET__data__tasks__{task_id}__attachment-files.json")
+    );
+    assert_eq!(all[0]["comment"]["id"], comment["id"]);
+    let project_list = format!("/data/projects/{}/attachment-files", t.project);
+    assert_eq!(app.get(&project_list, &t.admin).await.1, all);
+    assert_eq!(app.get(&task_list, &t.manager).await.0, 403);
+    assert_eq!(
+        app.get("/data/tasks/nope/attachment-files", &t.admin)
+            .await
+            .0,
+        404
+    );
+
+    let remove = format!("{}/attachments/{}", t.comment(&comment), id(&added[0]));
+    for refused in [&t.other_artist, &t.supervisor, &t.client] {
+        assert_eq!(app.delete(&remove, refused).await.0, 403);
+    }
+    assert_eq!(app.delete(&remove, &t.artist).await.0, 204);
+    assert_eq!(app.delete(&remove, &t.artist).await.0, 404);
+    assert_eq!(app.get(&file, &t.artist).await.0, 404);
+    let other_comment = t
+        .post(&app, &t.artist, json!({"task_status_id": wip["id"]}))
+        .await;
+    let mismatched = format!(
+        "{}/attachments/{}",
+        t.comment(&other_comment),
+        id(&added[1])
+    );
+    assert_eq!(app.delete(&mismatched, &t.admin).await.0, 403);
+
+    // Deleting the comment removes its files.
+    assert_eq!(app.delete(&t.comment(&comment), &t.artist).await.0, 204);
+    assert_eq!(app.get(&html, &t.admin).await.0, 404);
+    assert_eq!(app.get(&task_list, &t.admin).await.1, json!([]));
+}
+
+fn headers_of(response: &reqwest::Response, name: &str) -> String {
+    response.headers()[name].to_str().unwrap().to_string()
+}

@@ -2,6 +2,7 @@
 //! `/api`) and produces `/openapi.json`, so the two can never disagree.
 
 mod asset_types;
+mod attachments;
 mod auth;
 mod breakdown;
 mod breakdown_create;
@@ -105,6 +106,7 @@ pub fn table() -> Vec<Route> {
         user_time::routes(),
         comments::routes(),
         comment_threads::routes(),
+        attachments::routes(),
     ]
     .into_iter()
     .flatten()
