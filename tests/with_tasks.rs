@@ -255,10 +255,7 @@ async fn written_views_are_reused_only_while_nothing_they_show_changed() {
 
     let (status, _) = app
         .post(
-            &format!(
-                "/actions/user/tasks/{}/subscribe",
-                anim.as_str().unwrap()
-            ),
+            &format!("/actions/user/tasks/{}/subscribe", anim.as_str().unwrap()),
             &f.admin,
             json!({}),
         )

@@ -40,14 +40,14 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// A file sent with a comment.
-struct Upload {
+pub(super) struct Upload {
     name: String,
     mimetype: String,
     bytes: Vec<u8>,
 }
 
 /// The request's fields and files: JSON, a form, or multipart with files.
-async fn read_request(
+pub(super) async fn read_request(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<(Map<String, Json>, Vec<Upload>)> {
@@ -204,7 +204,7 @@ fn draft(fields: &Map<String, Json>) -> ApiResult<Draft> {
     })
 }
 
-async fn one(db: &crate::db::Db, table: &str, id: &str) -> ApiResult<Row> {
+pub(super) async fn one(db: &crate::db::Db, table: &str, id: &str) -> ApiResult<Row> {
     let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     db.fetch_optional(
         &format!("SELECT * FROM {table} WHERE id = $1"),
@@ -217,7 +217,7 @@ async fn one(db: &crate::db::Db, table: &str, id: &str) -> ApiResult<Row> {
 
 /// Whether the caller was mentioned on the task (by name or department):
 /// that lets a team member who may not act on it post without changing its status.
-async fn mentioned_on(ctx: &Ctx<'_>, task: &Json) -> ApiResult<bool> {
+pub(super) async fn mentioned_on(ctx: &Ctx<'_>, task: &Json) -> ApiResult<bool> {
     let mentioned = ctx
         .db()
         .fetch_optional(
@@ -229,13 +229,47 @@ async fn mentioned_on(ctx: &Ctx<'_>, task: &Json) -> ApiResult<bool> {
             None,
         )
         .await?;
-    Ok(mentioned.is_some())
+    if mentioned.is_some() {
+        return Ok(true);
+    }
+    let me = json!(ctx.identity.person.id);
+    let departments: Vec<Json> = ctx
+        .identity
+        .person
+        .department_ids(ctx.db())
+        .await?
+        .into_iter()
+        .map(Json::String)
+        .collect();
+    let threads = ctx
+        .db()
+        .fetch_all(
+            "SELECT replies FROM comment WHERE object_id = $1",
+            &[id_of(task)?],
+            Some("comment"),
+        )
+        .await?;
+    let named = |reply: &Json, key: &str, wanted: &Json| {
+        reply[key]
+            .as_array()
+            .is_some_and(|ids| ids.contains(wanted))
+    };
+    Ok(threads
+        .iter()
+        .filter_map(|thread| thread["replies"].as_array())
+        .flatten()
+        .any(|reply| {
+            named(reply, "mentions", &me)
+                || departments
+                    .iter()
+                    .any(|d| named(reply, "department_mentions", d))
+        }))
 }
 
 /// Who may post this comment, and as whom: the task-action rule, or a
 /// mention for a same-status comment; artists and clients only with the
 /// statuses allowed them.
-async fn check(ctx: &Ctx<'_>, task: &Row, status: &Row) -> ApiResult<Role> {
+pub(super) async fn check(ctx: &Ctx<'_>, task: &Row, status: &Row) -> ApiResult<Role> {
     let role = match task_action_access(ctx, &task["id"]).await {
         Ok(role) => role,
         Err(ApiError::Forbidden) => {
@@ -276,30 +310,30 @@ async fn check(ctx: &Ctx<'_>, task: &Row, status: &Row) -> ApiResult<Role> {
 }
 
 /// A comment to write: its task, author, status and words.
-struct Posting<'a> {
-    task: &'a Row,
-    author: &'a Row,
-    status: &'a Row,
-    text: String,
-    checklist: Json,
-    links: Vec<String>,
-    for_client: bool,
-    created_at: chrono::NaiveDateTime,
-    uploads: Vec<Upload>,
+pub(super) struct Posting<'a> {
+    pub(super) task: &'a Row,
+    pub(super) author: &'a Row,
+    pub(super) status: &'a Row,
+    pub(super) text: String,
+    pub(super) checklist: Json,
+    pub(super) links: Vec<String>,
+    pub(super) for_client: bool,
+    pub(super) created_at: chrono::NaiveDateTime,
+    pub(super) uploads: Vec<Upload>,
     /// Whether `#task-type` words copy the comment to the entity's other tasks.
-    cross_post: bool,
+    pub(super) cross_post: bool,
 }
 
 /// What a posting wrote, for the answer and the caches.
-struct Written {
-    comment: Row,
-    mentions: Vec<Json>,
-    department_mentions: Vec<Json>,
-    attachments: Vec<Json>,
-    tasks: Vec<String>,
+pub(super) struct Written {
+    pub(super) comment: Row,
+    pub(super) mentions: Vec<Json>,
+    pub(super) department_mentions: Vec<Json>,
+    pub(super) attachments: Vec<Json>,
+    pub(super) tasks: Vec<String>,
 }
 
-fn full_name(person: &Row) -> String {
+pub(super) fn full_name(person: &Row) -> String {
     let part = |key: &str| person.get(key).and_then(Json::as_str).unwrap_or_default();
     format!("{} {}", part("first_name"), part("last_name"))
         .trim()
@@ -316,7 +350,11 @@ fn names(text: &str, name: &str) -> bool {
 }
 
 /// The people of the team and the departments the text mentions.
-async fn mentions(tx: &mut Tx, task: &Row, text: &str) -> ApiResult<(Vec<Json>, Vec<Json>)> {
+pub(super) async fn mentions(
+    tx: &mut Tx,
+    task: &Row,
+    text: &str,
+) -> ApiResult<(Vec<Json>, Vec<Json>)> {
     if !text.contains('@') {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -348,23 +386,77 @@ async fn mentions(tx: &mut Tx, task: &Row, text: &str) -> ApiResult<(Vec<Json>, 
     Ok((people, teams))
 }
 
-/// Stores an attachment durably under the data folder.
+/// Stores a file durably under the data folder.
 fn store(config: &crate::config::Config, id: &str, bytes: &[u8]) -> ApiResult<()> {
-    let path = config.stored_file("files", "attachments", id);
+    let path = stored_path(config, id);
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder).map_err(ApiError::internal)?;
     }
-    let mut file = std::fs::File::create(path).map_err(ApiError::internal)?;
+    let mut file = std::fs::File::create(&path).map_err(ApiError::internal)?;
     file.write_all(bytes).map_err(ApiError::internal)?;
     file.sync_all().map_err(ApiError::internal)?;
     Ok(())
+}
+
+/// Stores files on a comment (or on one of its replies), refusing them all
+/// before anything is written when one name cannot be stored.
+pub(super) async fn attach(
+    state: &AppState,
+    tx: &mut Tx,
+    comment: &Json,
+    uploads: Vec<Upload>,
+    reply: Option<&Json>,
+) -> ApiResult<Vec<Json>> {
+    if let Some(upload) = uploads
+        .iter()
+        .find(|u| extension(&u.name).chars().count() > 6 || u.name.chars().count() > 250)
+    {
+        return Err(ApiError::bad_request(format!(
+            "The attachment {} has too long a name or extension.",
+            upload.name
+        )));
+    }
+    let stamp = now();
+    let mut attachments = Vec::new();
+    for upload in uploads {
+        let id = Uuid::now_v7();
+        let kind = extension(&upload.name);
+        store(&state.config, &id.to_string(), &upload.bytes)?;
+        tx.insert(
+            "attachment_file",
+            &[
+                ("id", id.into()),
+                ("name", upload.name.as_str().into()),
+                ("extension", kind.as_str().into()),
+                ("mimetype", upload.mimetype.into()),
+                ("size", Value::Int(upload.bytes.len() as i64)),
+                ("comment_id", id_of(comment)?),
+                ("reply_id", reply.map_or(Ok(Value::Null), id_of)?),
+                ("created_at", stamp.into()),
+                ("updated_at", stamp.into()),
+            ],
+        )
+        .await?;
+        let mut shown =
+            json!({"id": id, "name": upload.name, "extension": kind, "size": upload.bytes.len()});
+        if let Some(reply) = reply {
+            shown["reply_id"] = reply.clone();
+        }
+        attachments.push(shown);
+    }
+    Ok(attachments)
+}
+
+/// Where an attachment's bytes live, as Zou lays them out.
+pub(super) fn stored_path(config: &crate::config::Config, id: &str) -> std::path::PathBuf {
+    config.stored_file("files", "attachments", id)
 }
 
 fn extension(name: &str) -> String {
     name.rsplit('.').next().unwrap_or(name).to_lowercase()
 }
 
-async fn record(
+pub(super) async fn record(
     tx: &mut Tx,
     author: Uuid,
     name: &str,
@@ -488,18 +580,39 @@ async fn move_task(
     Ok(changed)
 }
 
+/// What to tell about a comment or a reply, and by whom.
+pub(super) struct Notice<'a> {
+    pub(super) author: &'a Json,
+    /// The reply's id, when telling of a reply.
+    pub(super) reply: Option<&'a Json>,
+    /// Who else hears of it: the comment's author and earlier repliers.
+    pub(super) repliers: Vec<Json>,
+    pub(super) changed: bool,
+    pub(super) mentions: &'a [Json],
+    pub(super) departments: &'a [Json],
+}
+
 /// Assignees and followers of the task (and of its sequence's tasks of that
-/// type) hear of the comment; the people and departments it names are told.
-async fn notify(
+/// type) hear of the comment or reply; the people and departments it names are told.
+pub(super) async fn notify(
     tx: &mut Tx,
     task: &Row,
     entity: &Row,
     comment: &Row,
-    changed: bool,
-    mentions: &[Json],
-    departments: &[Json],
+    notice: Notice<'_>,
 ) -> ApiResult<()> {
-    let author = &comment["person_id"];
+    let Notice {
+        author,
+        reply,
+        repliers,
+        changed,
+        mentions,
+        departments,
+    } = notice;
+    let (kind, mention_kind) = match reply {
+        Some(_) => ("reply", "reply-mention"),
+        None => ("comment", "mention"),
+    };
     let followers = tx
         .fetch_all(
             "SELECT person_id FROM task_person_link WHERE task_id = $1 \
@@ -514,12 +627,16 @@ async fn notify(
         )
         .await?;
     let mut told = Vec::new();
+    let mut heard = HashSet::new();
     for person in followers
         .iter()
         .map(|f| f["person_id"].clone())
+        .chain(repliers)
         .filter(|p| p != author)
     {
-        told.push((person, "comment", changed));
+        if heard.insert(person.to_string()) {
+            told.push((person, kind, changed));
+        }
     }
     let mut named: Vec<Json> = mentions.to_vec();
     for department in departments {
@@ -536,7 +653,7 @@ async fn notify(
     let mut once = HashSet::new();
     for person in named.into_iter().filter(|p| p != author) {
         if once.insert(person.to_string()) {
-            told.push((person, "mention", false));
+            told.push((person, mention_kind, false));
         }
     }
     let stamp = now();
@@ -550,6 +667,7 @@ async fn notify(
                 ("author_id", id_of(author)?),
                 ("comment_id", id_of(&comment["id"])?),
                 ("task_id", id_of(&task["id"])?),
+                ("reply_id", reply.map_or(Ok(Value::Null), id_of)?),
                 ("read", false.into()),
                 ("change", change.into()),
                 ("created_at", stamp.into()),
@@ -561,8 +679,65 @@ async fn notify(
     Ok(())
 }
 
+/// The task's entity, with its type's name (which says whether it is a concept).
+pub(super) async fn entity_of(tx: &mut Tx, task: &Row) -> ApiResult<Row> {
+    tx.fetch_optional(
+        "SELECT e.*, et.name AS entity_type_name FROM entity e JOIN entity_type et ON et.id = e.entity_type_id WHERE e.id = $1",
+        &[id_of(&task["entity_id"])?],
+        Some("entity"),
+    )
+    .await?
+    .ok_or(ApiError::NotFound)
+}
+
+/// The news of a comment (concepts have none), dated as the comment.
+pub(super) async fn publish(
+    tx: &mut Tx,
+    task: &Row,
+    entity: &Row,
+    comment: &Row,
+    changed: bool,
+) -> ApiResult<()> {
+    if entity["entity_type_name"] == json!("Concept") {
+        return Ok(());
+    }
+    let author = Uuid::parse_str(&text_of(&comment["person_id"])).map_err(ApiError::internal)?;
+    let news = tx
+        .insert(
+            "news",
+            &[
+                ("id", Uuid::now_v7().into()),
+                ("author_id", author.into()),
+                ("comment_id", id_of(&comment["id"])?),
+                ("task_id", id_of(&task["id"])?),
+                ("change", changed.into()),
+                (
+                    "created_at",
+                    Value::from_json(crate::db::ColumnKind::Timestamp, &comment["created_at"])
+                        .unwrap_or(Value::Null),
+                ),
+                ("updated_at", now().into()),
+            ],
+        )
+        .await?;
+    let extra = vec![
+        ("task_status_id", comment["task_status_id"].clone()),
+        ("task_type_id", task["task_type_id"].clone()),
+    ];
+    record(
+        tx,
+        author,
+        "news:new",
+        "news_id",
+        &news["id"],
+        &task["project_id"],
+        extra,
+    )
+    .await
+}
+
 /// Writes a comment and everything it sets off, in the caller's transaction.
-fn post<'a>(
+pub(super) fn post<'a>(
     state: &'a AppState,
     tx: &'a mut Tx,
     posting: Posting<'a>,
@@ -583,14 +758,7 @@ fn post<'a>(
         } = posting;
         let author_id = Uuid::parse_str(author["id"].as_str().unwrap_or_default())
             .map_err(ApiError::internal)?;
-        let entity = tx
-            .fetch_optional(
-                "SELECT e.*, et.name AS entity_type_name FROM entity e JOIN entity_type et ON et.id = e.entity_type_id WHERE e.id = $1",
-                &[id_of(&task["entity_id"])?],
-                Some("entity"),
-            )
-            .await?
-            .ok_or(ApiError::NotFound)?;
+        let entity = entity_of(tx, task).await?;
         let stamp = now();
         let comment = tx
             .insert(
@@ -625,33 +793,7 @@ fn post<'a>(
                 .await?;
             }
         }
-        let mut attachments = Vec::new();
-        for upload in uploads {
-            let id = Uuid::now_v7();
-            let kind = extension(&upload.name);
-            if kind.chars().count() > 6 || upload.name.chars().count() > 250 {
-                return Err(ApiError::bad_request(format!(
-                    "The attachment {} has too long a name or extension.",
-                    upload.name
-                )));
-            }
-            store(&state.config, &id.to_string(), &upload.bytes)?;
-            tx.insert(
-                "attachment_file",
-                &[
-                    ("id", id.into()),
-                    ("name", upload.name.as_str().into()),
-                    ("extension", kind.into()),
-                    ("mimetype", upload.mimetype.into()),
-                    ("size", Value::Int(upload.bytes.len() as i64)),
-                    ("comment_id", id_of(&comment["id"])?),
-                    ("created_at", stamp.into()),
-                    ("updated_at", stamp.into()),
-                ],
-            )
-            .await?;
-            attachments.push(json!({"id": id, "name": upload.name, "extension": extension(&upload.name), "size": upload.bytes.len()}));
-        }
+        let attachments = attach(state, tx, &comment["id"], uploads, None).await?;
         let project = &task["project_id"];
         record(
             tx,
@@ -677,37 +819,16 @@ fn post<'a>(
             replay(tx, author_id, task).await?;
             false
         };
-        notify(tx, task, &entity, &comment, changed, &people, &departments).await?;
-        if entity["entity_type_name"] != json!("Concept") {
-            let news = tx
-                .insert(
-                    "news",
-                    &[
-                        ("id", Uuid::now_v7().into()),
-                        ("author_id", author_id.into()),
-                        ("comment_id", id_of(&comment["id"])?),
-                        ("task_id", id_of(&task["id"])?),
-                        ("change", changed.into()),
-                        ("created_at", created_at.into()),
-                        ("updated_at", stamp.into()),
-                    ],
-                )
-                .await?;
-            let extra = vec![
-                ("task_status_id", status["id"].clone()),
-                ("task_type_id", task["task_type_id"].clone()),
-            ];
-            record(
-                tx,
-                author_id,
-                "news:new",
-                "news_id",
-                &news["id"],
-                project,
-                extra,
-            )
-            .await?;
-        }
+        let notice = Notice {
+            author: &comment["person_id"],
+            reply: None,
+            repliers: Vec::new(),
+            changed,
+            mentions: &people,
+            departments: &departments,
+        };
+        notify(tx, task, &entity, &comment, notice).await?;
+        publish(tx, task, &entity, &comment, changed).await?;
         let mut written = Written {
             comment,
             mentions: people,
@@ -809,13 +930,15 @@ async fn cross_post_to(
     Ok(touched)
 }
 
-fn text_of(value: &Json) -> String {
+pub(super) fn text_of(value: &Json) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
 
 /// Rebuilds a task from its comments with a status, oldest first (a comment
-/// posted in the past does not simply become the last word).
-async fn replay(tx: &mut Tx, author: Uuid, task: &Row) -> ApiResult<()> {
+/// posted in the past, deleted or moved away changes its history). Unlike
+/// Zou, the feedback and done dates are cleared when the task no longer is
+/// in feedback or done. Returns the task's status afterwards.
+pub(super) async fn replay(tx: &mut Tx, author: Uuid, task: &Row) -> ApiResult<Json> {
     let comments = tx
         .fetch_all(
             "SELECT c.created_at, s.id AS status_id, s.is_retake, s.is_wip, s.is_feedback_request, s.is_done \
@@ -826,30 +949,56 @@ async fn replay(tx: &mut Tx, author: Uuid, task: &Row) -> ApiResult<()> {
         .await?;
     let (mut retakes, mut in_retake) = (0, false);
     let (mut started, mut ended, mut done) = (Json::Null, Json::Null, Json::Null);
+    let yes = |row: &Row, key: &str| row[key] == json!(true) || row[key] == json!(1);
     for comment in &comments {
-        let yes = |key: &str| comment[key] == json!(true) || comment[key] == json!(1);
-        if yes("is_retake") && !in_retake {
+        if yes(comment, "is_retake") && !in_retake {
             retakes += 1;
         }
-        in_retake = yes("is_retake");
-        if yes("is_wip") && started.is_null() {
+        in_retake = yes(comment, "is_retake");
+        if yes(comment, "is_wip") && started.is_null() {
             started = comment["created_at"].clone();
         }
-        if yes("is_feedback_request") && ended.is_null() {
+        if yes(comment, "is_feedback_request") && ended.is_null() {
             ended = comment["created_at"].clone();
         }
-        if yes("is_done") {
+        if yes(comment, "is_done") {
             done = comment["created_at"].clone();
         }
     }
     let last = comments.last();
-    let status = last.map_or(task["task_status_id"].clone(), |c| c["status_id"].clone());
+    let status = match last {
+        Some(comment) => {
+            if !yes(comment, "is_feedback_request") && !yes(comment, "is_done") {
+                ended = Json::Null;
+            }
+            if !yes(comment, "is_done") {
+                done = Json::Null;
+            }
+            comment["status_id"].clone()
+        }
+        None => {
+            ended = Json::Null;
+            done = Json::Null;
+            // A task without comments is back in the default status (the
+            // concepts' own for a concept task).
+            tx.fetch_optional(
+                "SELECT s.id FROM task_status s WHERE s.is_default = TRUE ORDER BY CASE WHEN \
+                 COALESCE(s.for_concept, FALSE) = (SELECT et.name = 'Concept' FROM task t JOIN entity e ON e.id = t.entity_id \
+                 JOIN entity_type et ON et.id = e.entity_type_id WHERE t.id = $1) THEN 0 ELSE 1 END, s.created_at, s.id LIMIT 1",
+                &[id_of(&task["id"])?],
+                None,
+            )
+            .await?
+            .map_or(task["task_status_id"].clone(), |row| row["id"].clone())
+        }
+    };
     let timestamp = |value: &Json| {
         Value::from_json(crate::db::ColumnKind::Timestamp, value).unwrap_or(Value::Null)
     };
     tx.execute(
         "UPDATE task SET task_status_id = $1, retake_count = $2, real_start_date = $3, end_date = $4, done_date = $5, \
-         last_comment_date = $6, updated_at = $7 WHERE id = $8",
+         last_comment_date = $6, updated_at = $7, \
+         duration = (SELECT COALESCE(SUM(duration), 0) FROM time_spent WHERE task_id = $8) WHERE id = $8",
         &[
             id_of(&status)?,
             Value::Int(retakes),
@@ -871,7 +1020,8 @@ async fn replay(tx: &mut Tx, author: Uuid, task: &Row) -> ApiResult<()> {
         &task["project_id"],
         vec![],
     )
-    .await
+    .await?;
+    Ok(status)
 }
 
 /// The project's status automations this status sets off on the entity: a
@@ -1049,41 +1199,27 @@ async fn comment(
     };
     let written = post(&state, &mut tx, posting, 0).await?;
     tx.commit().await?;
+    refresh(&state, &task["project_id"], written.tasks.clone()).await?;
+    Ok(HttpResponse::Created().json(shown(written, &status, author, None)?))
+}
+
+/// Tells the project's actor which tasks a committed write changed.
+pub(super) async fn refresh(state: &AppState, project: &Json, tasks: Vec<String>) -> ApiResult<()> {
     state
         .projects
         .refresh(
-            task["project_id"].as_str().unwrap_or_default(),
+            project.as_str().unwrap_or_default(),
             Touched {
-                tasks: written.tasks.clone(),
+                tasks,
                 ..Default::default()
             },
         )
         .await
-        .map_err(ApiError::internal)?;
-    let mut answer = written.comment;
-    answer.insert("previews".into(), json!([]));
-    answer.insert("type".into(), json!("Comment"));
-    answer.insert("mentions".into(), json!(written.mentions));
-    answer.insert(
-        "department_mentions".into(),
-        json!(written.department_mentions),
-    );
-    answer.insert("acknowledgements".into(), json!([]));
-    answer.insert("attachment_files".into(), json!(written.attachments));
-    let mut shown_status = status.clone();
-    shown_status.insert("type".into(), json!("TaskStatus"));
-    answer.insert("task_status".into(), Json::Object(shown_status));
-    let person = Person::from_row(author)?;
-    let mut shown_person = person.to_json(Vec::new());
-    if let Some(card) = shown_person.as_object_mut() {
-        card.remove("departments");
-    }
-    answer.insert("person".into(), shown_person);
-    Ok(HttpResponse::Created().json(answer))
+        .map_err(ApiError::internal)
 }
 
 /// A project (or one of its entities) may cap the retakes of a task.
-async fn check_retakes(state: &AppState, task: &Row) -> ApiResult<()> {
+pub(super) async fn check_retakes(state: &AppState, task: &Row) -> ApiResult<()> {
     let project = one(
         &state.db,
         "project",
@@ -1110,4 +1246,35 @@ async fn check_retakes(state: &AppState, task: &Row) -> ApiResult<()> {
         ));
     }
     Ok(())
+}
+
+/// A new comment as its author sees it: relations, its status, its author
+/// (with their departments when the author was looked up by id, as Zou does).
+pub(super) fn shown(
+    written: Written,
+    status: &Row,
+    author: Row,
+    departments: Option<Vec<String>>,
+) -> ApiResult<Json> {
+    let mut answer = written.comment;
+    answer.insert("previews".into(), json!([]));
+    answer.insert("type".into(), json!("Comment"));
+    answer.insert("mentions".into(), json!(written.mentions));
+    answer.insert(
+        "department_mentions".into(),
+        json!(written.department_mentions),
+    );
+    answer.insert("acknowledgements".into(), json!([]));
+    answer.insert("attachment_files".into(), json!(written.attachments));
+    let mut shown_status = status.clone();
+    shown_status.insert("type".into(), json!("TaskStatus"));
+    answer.insert("task_status".into(), Json::Object(shown_status));
+    let person = Person::from_row(author)?;
+    let with_departments = departments.is_some();
+    let mut shown_person = person.to_json(departments.unwrap_or_default());
+    if let Some(card) = shown_person.as_object_mut().filter(|_| !with_departments) {
+        card.remove("departments");
+    }
+    answer.insert("person".into(), shown_person);
+    Ok(Json::Object(answer))
 }

@@ -2,11 +2,13 @@
 //! `/api`) and produces `/openapi.json`, so the two can never disagree.
 
 mod asset_types;
+mod attachments;
 mod auth;
 mod breakdown;
 mod breakdown_create;
 mod budgets;
 mod casting;
+mod comment_threads;
 mod comments;
 mod concepts;
 mod departments;
@@ -113,6 +115,8 @@ pub fn table() -> Vec<Route> {
         user_avatar::routes(),
         comments::routes(),
         departments::routes(),
+        comment_threads::routes(),
+        attachments::routes(),
     ]
     .into_iter()
     .flatten()

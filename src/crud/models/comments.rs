@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use serde_json::{json, Map, Value as Json};
 use tusk_actors::role::Role;
 
-pub(super) async fn load(ctx: &Ctx<'_>, comment: &Json) -> ApiResult<Row> {
+pub(crate) async fn load(ctx: &Ctx<'_>, comment: &Json) -> ApiResult<Row> {
     ctx.db()
         .fetch_optional(
             "SELECT * FROM comment WHERE id = $1",
@@ -45,7 +45,7 @@ fn is_mine(ctx: &Ctx<'_>, comment: &Row) -> bool {
 
 /// Who sees a comment: managers and supervisors all of them; clients those
 /// of clients or meant for clients; artists and vendors all but clients'.
-pub(super) async fn check_comment_access(ctx: &Ctx<'_>, comment: &Row) -> ApiResult<()> {
+pub(crate) async fn check_comment_access(ctx: &Ctx<'_>, comment: &Row) -> ApiResult<()> {
     let (role, task) = task_access(ctx, &comment["object_id"]).await?;
     let allowed = match role {
         Role::Admin | Role::Manager | Role::Supervisor => true,

@@ -1,9 +1,9 @@
 //! One registration per Zou model served under `/data/<route>`.
 
-mod comments;
+pub(crate) mod comments;
 mod comms;
 pub mod entities;
-mod files;
+pub(crate) mod files;
 pub mod persons;
 mod production;
 pub mod projects;
