@@ -16,6 +16,7 @@ mod index;
 mod instances;
 mod news;
 mod notifications;
+mod person_actions;
 mod preview_account;
 mod project_links;
 mod project_settings;
@@ -105,6 +106,7 @@ pub fn table() -> Vec<Route> {
         user_time::routes(),
         comments::routes(),
         departments::routes(),
+        person_actions::routes(),
     ]
     .into_iter()
     .flatten()
