@@ -110,8 +110,8 @@ const SOFTWARE: Equipment = Equipment {
     column: "software_id",
 };
 
-/// The department (404 when unknown).
-async fn department(state: &AppState, id: Uuid) -> ApiResult<()> {
+/// The department (the given error when unknown).
+pub(super) async fn department_or(state: &AppState, id: Uuid, unknown: ApiError) -> ApiResult<()> {
     state
         .db
         .fetch_optional(
@@ -121,7 +121,11 @@ async fn department(state: &AppState, id: Uuid) -> ApiResult<()> {
         )
         .await?
         .map(|_| ())
-        .ok_or(ApiError::NotFound)
+        .ok_or(unknown)
+}
+
+async fn department(state: &AppState, id: Uuid) -> ApiResult<()> {
+    department_or(state, id, ApiError::NotFound).await
 }
 
 /// The item (404 when unknown).

@@ -18,6 +18,7 @@ mod index;
 mod instances;
 mod news;
 mod notifications;
+mod person_actions;
 mod preview_account;
 mod project_links;
 mod project_settings;
@@ -117,6 +118,7 @@ pub fn table() -> Vec<Route> {
         departments::routes(),
         comment_threads::routes(),
         attachments::routes(),
+        person_actions::routes(),
     ]
     .into_iter()
     .flatten()
