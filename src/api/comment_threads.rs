@@ -955,7 +955,11 @@ fn item(index: usize, value: &Json) -> ApiResult<Item> {
         }
     };
     Ok(Item {
-        task: uuid_field(item, index, "object_id")?,
+        // gazu's `create_multiple_comments` names the task `task_id`.
+        task: match uuid_field(item, index, "object_id")? {
+            Some(task) => Some(task),
+            None => uuid_field(item, index, "task_id")?,
+        },
         status: uuid_field(item, index, "task_status_id")?,
         text,
         links,

@@ -102,3 +102,42 @@ def test_people(admin):
     assert artist["id"] in [p["id"] for p in gazu.person.all_persons()]
     day_off = gazu.person.new_day_off(artist, "2026-12-24", "2026-12-26", "holiday")
     assert gazu.person.get_day_off(day_off["id"])["end_date"] == "2026-12-26"
+
+
+def test_comment_threads(admin):
+    project, hero, task, artist = _production("threads")
+    gazu.task.assign_task(task, artist)
+    wip = gazu.task.get_task_status_by_short_name("wip")
+    first = gazu.task.add_comment(task, wip, "First pass")
+    second = gazu.task.add_comment(task, wip, "Second pass")
+    assert [c["id"] for c in gazu.task.all_comments_for_task(task)] == [second["id"], first["id"]]
+    assert gazu.task.get_last_comment_for_task(task)["id"] == second["id"]
+
+    acked = gazu.task.acknowledge_comment(task, second)
+    assert acked["acknowledgements"] != []
+    reply = gazu.task.reply_to_comment(task, second, "Noted")
+    thread = gazu.task.all_comments_for_task(task)[0]
+    assert [r["text"] for r in thread["replies"]] == ["Noted"]
+    gazu.task.delete_comment_reply(task, second, reply)
+    assert gazu.task.all_comments_for_task(task)[0]["replies"] == []
+
+    with tempfile.NamedTemporaryFile(suffix=".txt") as sheet:
+        sheet.write(b"more notes")
+        sheet.flush()
+        attached = gazu.task.add_attachment_files_to_comment(task, second, [sheet.name])
+    attachment = attached[0] if isinstance(attached, list) else attached["attachment_files"][0]
+    gazu.task.delete_comment_attachment(task, second, attachment)
+    assert gazu.task.all_comments_for_task(task)[0]["attachment_files"] == []
+
+    rigging = gazu.task.new_task(hero, gazu.task.get_task_type_by_name("Rigging"))
+    gazu.task.move_comment_to_task(task, first, rigging)
+    assert [c["id"] for c in gazu.task.all_comments_for_task(rigging)] == [first["id"]]
+    assert {c["id"] for c in gazu.task.all_comments_for_project(project)} == {first["id"], second["id"]}
+
+    done = gazu.task.get_task_status_by_short_name("done")
+    many = gazu.task.create_multiple_comments(
+        project,
+        [{"task_id": task["id"], "task_status_id": done["id"], "comment": "All good"}],
+    )
+    assert [c["text"] for c in many] == ["All good"]
+    assert gazu.task.get_task(task)["task_status_id"] == done["id"]
