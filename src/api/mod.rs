@@ -17,6 +17,7 @@ mod instances;
 mod news;
 mod notifications;
 mod person_actions;
+mod person_time;
 mod preview_account;
 mod project_links;
 mod project_settings;
@@ -107,6 +108,7 @@ pub fn table() -> Vec<Route> {
         comments::routes(),
         departments::routes(),
         person_actions::routes(),
+        person_time::routes(),
     ]
     .into_iter()
     .flatten()
