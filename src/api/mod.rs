@@ -19,6 +19,7 @@ mod instances;
 mod news;
 mod notifications;
 mod person_actions;
+mod person_time;
 mod preview_account;
 mod project_links;
 mod project_settings;
@@ -119,6 +120,7 @@ pub fn table() -> Vec<Route> {
         comment_threads::routes(),
         attachments::routes(),
         person_actions::routes(),
+        person_time::routes(),
     ]
     .into_iter()
     .flatten()

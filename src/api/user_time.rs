@@ -3,12 +3,13 @@
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
-use crate::crud::Ctx;
+use crate::crud::{where_clause, Condition, Ctx};
 use crate::db::{now, parse_timestamp, Row, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
@@ -54,9 +55,9 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// A day, from a date or a date and time.
-fn day(text: &str) -> ApiResult<Value> {
+fn day(text: &str) -> ApiResult<NaiveDate> {
     parse_timestamp(text)
-        .map(|stamp| Value::Date(stamp.date()))
+        .map(|stamp| stamp.date())
         .ok_or_else(|| ApiError::bad_request("Wrong date format."))
 }
 
@@ -64,39 +65,108 @@ fn typed(rows: Vec<Row>, type_name: &str) -> Vec<Json> {
     super::typed(rows, type_name)
 }
 
-/// The caller's time spents, between two dates when both are given, each
-/// with its task's project and type.
+/// Whose time spents a read covers, and which of them the reader may see.
+pub(super) struct TimeView {
+    pub person: Uuid,
+    /// Conditions on the task `t`, for readers who see part of it only.
+    pub narrowing: Vec<Condition>,
+}
+
+impl TimeView {
+    pub fn own(person: Uuid) -> TimeView {
+        TimeView {
+            person,
+            narrowing: Vec::new(),
+        }
+    }
+
+    /// The view's conditions on `ts` (the time spent) and `t` (its task).
+    pub fn conditions(&self) -> Vec<Condition> {
+        let mut conditions = vec![Condition::new("ts.person_id = ?", vec![self.person.into()])];
+        conditions.extend(self.narrowing.iter().cloned());
+        conditions
+    }
+}
+
+/// `start_date` and `end_date`, both or neither.
+pub(super) fn date_range(ctx: &Ctx<'_>) -> ApiResult<Option<(NaiveDate, NaiveDate)>> {
+    let given = |name| ctx.param(name).filter(|s: &&str| !s.is_empty());
+    match (given("start_date"), given("end_date")) {
+        (None, None) => Ok(None),
+        (Some(start), Some(end)) => match (parse_timestamp(start), parse_timestamp(end)) {
+            (Some(from), Some(to)) => Ok(Some((from.date(), to.date()))),
+            _ => Err(ApiError::bad_request(format!(
+                "Wrong date format for {start} and/or {end}"
+            ))),
+        },
+        _ => Err(ApiError::bad_request(
+            "If querying for a range of dates, both a `start_date` and an `end_date` must be given.",
+        )),
+    }
+}
+
+/// The view's time spents (all of them, or those of a date range), each with
+/// its task's project and type.
+pub(super) async fn range_rows(
+    state: &AppState,
+    view: &TimeView,
+    range: Option<(NaiveDate, NaiveDate)>,
+) -> ApiResult<Vec<Json>> {
+    let mut conditions = view.conditions();
+    if let Some((from, to)) = range {
+        conditions.push(Condition::new(
+            "ts.date >= ? AND ts.date <= ?",
+            vec![Value::Date(from), Value::Date(to)],
+        ));
+    }
+    let (where_sql, params) = where_clause(&conditions);
+    let rows = state
+        .db
+        .fetch_all(
+            &format!(
+                "SELECT ts.*, t.project_id, t.task_type_id FROM time_spent ts \
+                 JOIN task t ON t.id = ts.task_id{where_sql} ORDER BY ts.date, ts.created_at, ts.id"
+            ),
+            &params,
+            Some("time_spent"),
+        )
+        .await?;
+    Ok(typed(rows, "TimeSpent"))
+}
+
+/// The view's time spents of one day.
+pub(super) async fn day_rows(
+    state: &AppState,
+    view: &TimeView,
+    on: NaiveDate,
+) -> ApiResult<Vec<Json>> {
+    let mut conditions = view.conditions();
+    conditions.push(Condition::new("ts.date = ?", vec![Value::Date(on)]));
+    let (where_sql, params) = where_clause(&conditions);
+    let rows = state
+        .db
+        .fetch_all(
+            &format!(
+                "SELECT ts.* FROM time_spent ts JOIN task t ON t.id = ts.task_id{where_sql} \
+                 ORDER BY ts.task_id, ts.id"
+            ),
+            &params,
+            Some("time_spent"),
+        )
+        .await?;
+    Ok(typed(rows, "TimeSpent"))
+}
+
+/// The caller's time spents, between two dates when both are given.
 async fn time_spents(
     state: web::Data<AppState>,
     identity: Identity,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
-    let mut sql = String::from(
-        "SELECT ts.*, t.project_id, t.task_type_id FROM time_spent ts JOIN task t ON t.id = ts.task_id WHERE ts.person_id = $1",
-    );
-    let mut params = vec![Value::Uuid(identity.person.id)];
-    match (ctx.param("start_date").filter(|s| !s.is_empty()), ctx.param("end_date").filter(|s| !s.is_empty())) {
-        (None, None) => {}
-        (Some(start), Some(end)) => {
-            let (Some(from), Some(to)) = (parse_timestamp(start), parse_timestamp(end)) else {
-                return Err(ApiError::bad_request(format!("Wrong date format for {start} and/or {end}")));
-            };
-            params.extend([Value::Date(from.date()), Value::Date(to.date())]);
-            sql.push_str(" AND ts.date >= $2 AND ts.date <= $3");
-        }
-        _ => {
-            return Err(ApiError::bad_request(
-                "If querying for a range of dates, both a `start_date` and an `end_date` must be given.",
-            ))
-        }
-    }
-    sql.push_str(" ORDER BY ts.date, ts.id");
-    let rows = state
-        .db
-        .fetch_all(&sql, &params, Some("time_spent"))
-        .await?;
-    Ok(HttpResponse::Ok().json(typed(rows, "TimeSpent")))
+    let range = date_range(&ctx)?;
+    let rows = range_rows(&state, &TimeView::own(identity.person.id), range).await?;
+    Ok(HttpResponse::Ok().json(rows))
 }
 
 async fn time_spents_on(
@@ -104,15 +174,9 @@ async fn time_spents_on(
     identity: Identity,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let rows = state
-        .db
-        .fetch_all(
-            "SELECT * FROM time_spent WHERE person_id = $1 AND date = $2 ORDER BY task_id, id",
-            &[identity.person.id.into(), day(&path)?],
-            Some("time_spent"),
-        )
-        .await?;
-    Ok(HttpResponse::Ok().json(typed(rows, "TimeSpent")))
+    let on = day(&path)?;
+    let rows = day_rows(&state, &TimeView::own(identity.person.id), on).await?;
+    Ok(HttpResponse::Ok().json(rows))
 }
 
 /// One row, or `{}` when there is none.
@@ -130,7 +194,11 @@ async fn task_time_on(
         .db
         .fetch_optional(
             "SELECT * FROM time_spent WHERE person_id = $1 AND task_id = $2 AND date = $3",
-            &[identity.person.id.into(), task.into(), day(&path.1)?],
+            &[
+                identity.person.id.into(),
+                task.into(),
+                Value::Date(day(&path.1)?),
+            ],
             Some("time_spent"),
         )
         .await?;
@@ -142,7 +210,7 @@ async fn day_off_on(
     identity: Identity,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let on = day(&path)?;
+    let on = Value::Date(day(&path)?);
     let row = state
         .db
         .fetch_optional(
@@ -154,16 +222,21 @@ async fn day_off_on(
     Ok(one_or_empty(row, "DayOff"))
 }
 
-async fn desktop_logins(state: web::Data<AppState>, identity: Identity) -> ApiResult<HttpResponse> {
+/// A person's desktop logins, latest first.
+pub(super) async fn desktop_logins_of(state: &AppState, person: Uuid) -> ApiResult<Vec<Json>> {
     let rows = state
         .db
         .fetch_all(
             "SELECT * FROM desktop_login_log WHERE person_id = $1 ORDER BY date DESC, id",
-            &[identity.person.id.into()],
+            &[person.into()],
             Some("desktop_login_log"),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(typed(rows, "DesktopLoginLog")))
+    Ok(typed(rows, "DesktopLoginLog"))
+}
+
+async fn desktop_logins(state: web::Data<AppState>, identity: Identity) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(desktop_logins_of(&state, identity.person.id).await?))
 }
 
 /// Records a desktop login (now, or at `date`) and the caller's last presence.
@@ -182,7 +255,19 @@ async fn record_desktop_login(
         }
         Some(_) => return Err(ApiError::bad_request("Wrong date format.")),
     };
-    let me = Value::Uuid(identity.person.id);
+    let row = record_login(&state, identity.person.id, identity.person.id, date).await?;
+    Ok(HttpResponse::Created().json(row))
+}
+
+/// Records a desktop login of `person` and their last presence: the later
+/// of their latest login and their latest logged time.
+pub(super) async fn record_login(
+    state: &AppState,
+    person: Uuid,
+    author: Uuid,
+    date: NaiveDateTime,
+) -> ApiResult<Json> {
+    let me = Value::Uuid(person);
     let stamp = now();
     let mut tx = state.db.begin().await?;
     let row = tx
@@ -215,17 +300,17 @@ async fn record_desktop_login(
         .and_then(|r| r["latest"].as_str().and_then(parse_timestamp));
     let presence = latest.map(|d| d.date()).max(logged.map(|d| d.date()));
     tx.execute(
-        "UPDATE person SET last_presence = $1 WHERE id = $2",
-        &[presence.map(Value::Date).unwrap_or(Value::Null), me],
+        "UPDATE person SET last_presence = $1, updated_at = $2 WHERE id = $3",
+        &[
+            presence.map(Value::Date).unwrap_or(Value::Null),
+            stamp.into(),
+            me,
+        ],
     )
     .await?;
-    Event::new(
-        "person:update",
-        "person_id",
-        &identity.person.id.to_string(),
-    )
-    .record(&mut tx, identity.person.id)
-    .await?;
+    Event::new("person:update", "person_id", &person.to_string())
+        .record(&mut tx, author)
+        .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(typed(vec![row], "DesktopLoginLog").remove(0)))
+    Ok(typed(vec![row], "DesktopLoginLog").remove(0))
 }
