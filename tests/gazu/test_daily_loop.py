@@ -97,11 +97,34 @@ def test_the_artist_sees_their_own_area(admin):
 
 
 def test_people(admin):
-    _, _, _, artist = _production("people")
+    _, _, task, artist = _production("people")
     assert gazu.person.get_person_by_email(artist["email"])["id"] == artist["id"]
     assert artist["id"] in [p["id"] for p in gazu.person.all_persons()]
     day_off = gazu.person.new_day_off(artist, "2026-12-24", "2026-12-26", "holiday")
     assert gazu.person.get_day_off(day_off["id"])["end_date"] == "2026-12-26"
+    assert [d["id"] for d in gazu.person.get_month_day_offs(artist, 2026, 12)] == [day_off["id"]]
+    assert [d["id"] for d in gazu.person.get_year_day_offs(artist, 2026)] == [day_off["id"]]
+    assert gazu.person.get_month_day_offs(artist, 2026, 11) == []
+
+    gazu.task.assign_task(task, artist)
+    gazu.task.set_time_spent(task, artist, "2026-11-04", 120)
+    by_day = gazu.person.get_time_spents_by_date(artist, "2026-11-04")
+    assert [(t["task_id"], t["duration"]) for t in by_day] == [(task["id"], 120)]
+    in_range = gazu.person.get_time_spents_range(artist["id"], "2026-11-01", "2026-11-30")
+    assert [t["duration"] for t in in_range] == [120]
+    assert [t["duration"] for t in gazu.person.get_year_time_spents(artist, 2026)] == [120]
+
+    effects = gazu.person.new_department("Daily FX")
+    gazu.person.add_person_to_department(artist, effects)
+    assert gazu.client.fetch_one("persons", artist["id"])["departments"] == [effects["id"]]
+    gazu.person.remove_person_from_department(artist, effects)
+    assert gazu.client.fetch_one("persons", artist["id"])["departments"] == []
+
+    assert gazu.person.change_password_for_person(artist, "a-new-password-2")["success"] is True
+    gazu.log_out()
+    gazu.log_in(artist["email"], "a-new-password-2")
+    gazu.log_out()
+    gazu.log_in(os.environ["TUSK_ADMIN_EMAIL"], os.environ["TUSK_ADMIN_PASSWORD"])
 
 
 def test_comment_threads(admin):
