@@ -204,6 +204,25 @@ async fn each_role_reads_the_comments_zou_lets_it_read() {
         (&json!("Test client"), &json!("wip"))
     );
     assert_eq!(app.get(&t.comments(), &t.supervisor).await.1, all);
+    let (code, _) = app
+        .put(
+            &format!("/data/comments/{}", id(&internal)),
+            &t.manager,
+            json!({"text": "Internal note, edited"}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let (_, all) = app.get(&t.comments(), &t.manager).await;
+    assert_eq!(
+        (&all[3]["editor"]["id"], keys(&all[3]["editor"])),
+        (
+            &json!(t.manager_id),
+            ["first_name", "has_avatar", "id", "last_name", "role"]
+                .map(String::from)
+                .to_vec()
+        )
+    );
+    assert!(all[0].get("editor").is_none());
 
     for artist in [&t.artist, &t.other_artist, &t.vendor] {
         let (code, seen) = app.get(&t.comments(), artist).await;
@@ -431,6 +450,19 @@ async fn replies_tell_the_thread_and_who_they_name() {
         .unwrap()
         .clone();
     assert_eq!(stored["replies"][0]["person"]["id"], json!(t.artist_id));
+    assert_eq!(
+        keys(&stored["replies"][0]),
+        [
+            "created_at",
+            "date",
+            "department_mentions",
+            "id",
+            "mentions",
+            "person",
+            "person_id",
+            "text"
+        ]
+    );
 
     // The supervisor, now a replier, hears of the next reply.
     let (code, _) = app
@@ -886,6 +918,10 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
     );
     let (_, listed) = app.get(&t.comments(), &t.artist).await;
     assert_eq!(listed[0]["attachment_files"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        keys(&listed[0]["attachment_files"][0]),
+        ["extension", "id", "name", "reply_id", "size"]
+    );
 
     let file = format!("/data/attachment-files/{}/file/ref.png", id(&added[0]));
     let response = app
@@ -930,6 +966,11 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
         sample_keys("GET__data__tasks__{task_id}__attachment-files.json")
     );
     assert_eq!(all[0]["comment"]["id"], comment["id"]);
+    assert_eq!(
+        keys(&all[0]["comment"]),
+        sample_keys("GET__data__tasks__{task_id}__comments__{comment_id}.json"),
+        "the plain comment"
+    );
     let project_list = format!("/data/projects/{}/attachment-files", t.project);
     assert_eq!(app.get(&project_list, &t.admin).await.1, all);
     assert_eq!(app.get(&task_list, &t.manager).await.0, 403);
@@ -965,4 +1006,87 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
 
 fn headers_of(response: &reqwest::Response, name: &str) -> String {
     response.headers()[name].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn clients_see_the_previews_of_studio_comments_but_not_their_words() {
+    let app = spawn_app().await;
+    let t = team(&app).await;
+    let wip = status(&app, &t.admin, "wip").await;
+    let on_preview = t
+        .post(
+            &app,
+            &t.manager,
+            json!({"task_status_id": wip["id"], "comment": "Internal words"}),
+        )
+        .await;
+    let mut previews = Vec::new();
+    for (revision, validation) in [(1, "neutral"), (2, "rejected")] {
+        let (code, preview) = app
+            .post(
+                "/data/preview-files",
+                &t.admin,
+                json!({"task_id": t.task["id"], "name": format!("v{revision}"), "revision": revision,
+                       "validation_status": validation, "extension": "png"}),
+            )
+            .await;
+        assert_eq!(code, 201, "{preview}");
+        previews.push(preview["id"].clone());
+    }
+    let (code, linked) = app
+        .put(
+            &format!("/data/comments/{}", id(&on_preview)),
+            &t.admin,
+            json!({"previews": previews}),
+        )
+        .await;
+    assert_eq!(code, 200, "{linked}");
+    let (_, seen) = app.get(&t.comments(), &t.manager).await;
+    assert_eq!(seen[0]["previews"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        keys(&seen[0]["previews"][0]),
+        [
+            "annotations",
+            "duration",
+            "extension",
+            "height",
+            "id",
+            "original_name",
+            "position",
+            "revision",
+            "status",
+            "task_id",
+            "validation_status",
+            "width"
+        ]
+    );
+    let (_, seen) = app.get(&t.comments(), &t.client).await;
+    assert_eq!(
+        (
+            &seen[0]["text"],
+            &seen[0]["previews"].as_array().unwrap().len(),
+            &seen[0]["previews"][0]["id"]
+        ),
+        (&json!(""), &1, &previews[0]),
+        "the words are emptied and the rejected preview is gone"
+    );
+    assert_eq!(app.get(&t.comment(&on_preview), &t.client).await.0, 403);
+    let (code, error) = app
+        .post(
+            &format!(
+                "/actions/tasks/{}/comments/{}/move",
+                id(&t.task),
+                id(&on_preview)
+            ),
+            &t.manager,
+            json!({"target_task_id": t.sibling["id"]}),
+        )
+        .await;
+    assert_eq!(
+        (code, &error["message"]),
+        (
+            400,
+            &json!("A comment attached to a preview revision cannot be moved.")
+        )
+    );
 }
