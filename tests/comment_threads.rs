@@ -519,6 +519,18 @@ async fn replies_tell_the_thread_and_who_they_name() {
         403
     );
 
+    // Named in a reply, a team member may join the thread.
+    let (code, _) = app
+        .post(&url, &t.artist, json!({"text": "@Test user see this"}))
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        app.post(&url, &t.other_artist, json!({"text": "Seen"}))
+            .await
+            .0,
+        200
+    );
+
     let delete = format!("{}/{}", url, id(&reply));
     assert_eq!(
         app.delete(&delete, &t.manager).await.0,
@@ -527,7 +539,7 @@ async fn replies_tell_the_thread_and_who_they_name() {
     );
     let (code, left) = app.delete(&delete, &t.admin).await;
     assert_eq!(code, 200);
-    assert_eq!(left["replies"].as_array().unwrap().len(), 1);
+    assert_eq!(left["replies"].as_array().unwrap().len(), 3);
     assert!(left.get("person").is_none(), "the plain comment");
     assert_eq!(app.delete(&delete, &t.admin).await.0, 404);
     let (_, named) = app
