@@ -997,7 +997,18 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
     for refused in [&t.other_artist, &t.supervisor, &t.client] {
         assert_eq!(app.delete(&remove, refused).await.0, 403);
     }
+    let stored = |file: &Json| {
+        let id = id(file);
+        app.config
+            .data_dir
+            .join("files/attachments")
+            .join(&id[0..3])
+            .join(&id[3..6])
+            .join(&id)
+    };
+    assert!(stored(&added[0]).exists());
     assert_eq!(app.delete(&remove, &t.artist).await.0, 204);
+    assert!(!stored(&added[0]).exists(), "the file goes with its row");
     assert_eq!(app.delete(&remove, &t.artist).await.0, 404);
     assert_eq!(app.get(&file, &t.artist).await.0, 404);
     let other_comment = t
@@ -1013,6 +1024,7 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
     // Deleting the comment removes its files.
     assert_eq!(app.delete(&t.comment(&comment), &t.artist).await.0, 204);
     assert_eq!(app.get(&html, &t.admin).await.0, 404);
+    assert!(!stored(&added[1]).exists());
     assert_eq!(app.get(&task_list, &t.admin).await.1, json!([]));
 }
 
