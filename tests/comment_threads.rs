@@ -1114,3 +1114,58 @@ async fn clients_see_the_previews_of_studio_comments_but_not_their_words() {
         )
     );
 }
+
+#[tokio::test]
+async fn project_roles_decide_who_is_a_client_and_isolated_clients_see_their_own() {
+    let app = spawn_app().await;
+    let t = team(&app).await;
+    let wip = status(&app, &t.admin, "wip").await;
+    let artcli_id = app.person_with_role("artcli@example.com", Role::User).await;
+    app.join_team(&t.project, &artcli_id, Some(Role::Client))
+        .await;
+    let artcli = app.token_for("artcli@example.com", PASSWORD).await;
+    let by_artcli = t
+        .post(
+            &app,
+            &artcli,
+            json!({"task_status_id": wip["id"], "comment": "As client"}),
+        )
+        .await;
+    let by_client = t
+        .post(&app, &t.client, json!({"task_status_id": wip["id"]}))
+        .await;
+    let for_client = t
+        .post(
+            &app,
+            &t.manager,
+            json!({"task_status_id": wip["id"], "for_client": true}),
+        )
+        .await;
+    let seen = |list: Json| -> Vec<String> { list.as_array().unwrap().iter().map(id).collect() };
+    assert_eq!(
+        seen(app.get(&t.comments(), &t.artist).await.1),
+        [id(&for_client)],
+        "a client by project role is a client"
+    );
+    assert_eq!(
+        seen(app.get(&t.comments(), &artcli).await.1),
+        [&for_client, &by_client, &by_artcli].map(id)
+    );
+    let (code, _) = app
+        .put(
+            &format!("/data/projects/{}", t.project),
+            &t.admin,
+            json!({"is_clients_isolated": true}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        seen(app.get(&t.comments(), &artcli).await.1),
+        [&for_client, &by_artcli].map(id)
+    );
+    assert_eq!(
+        seen(app.get(&t.comments(), &t.client).await.1),
+        [&for_client, &by_client].map(id)
+    );
+    assert_eq!(app.get(&t.comment(&by_client), &artcli).await.0, 403);
+}
