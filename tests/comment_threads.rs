@@ -204,6 +204,25 @@ async fn each_role_reads_the_comments_zou_lets_it_read() {
         (&json!("Test client"), &json!("wip"))
     );
     assert_eq!(app.get(&t.comments(), &t.supervisor).await.1, all);
+    let (code, _) = app
+        .put(
+            &format!("/data/comments/{}", id(&internal)),
+            &t.manager,
+            json!({"text": "Internal note, edited"}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    let (_, all) = app.get(&t.comments(), &t.manager).await;
+    assert_eq!(
+        (&all[3]["editor"]["id"], keys(&all[3]["editor"])),
+        (
+            &json!(t.manager_id),
+            ["first_name", "has_avatar", "id", "last_name", "role"]
+                .map(String::from)
+                .to_vec()
+        )
+    );
+    assert!(all[0].get("editor").is_none());
 
     for artist in [&t.artist, &t.other_artist, &t.vendor] {
         let (code, seen) = app.get(&t.comments(), artist).await;
@@ -431,6 +450,19 @@ async fn replies_tell_the_thread_and_who_they_name() {
         .unwrap()
         .clone();
     assert_eq!(stored["replies"][0]["person"]["id"], json!(t.artist_id));
+    assert_eq!(
+        keys(&stored["replies"][0]),
+        [
+            "created_at",
+            "date",
+            "department_mentions",
+            "id",
+            "mentions",
+            "person",
+            "person_id",
+            "text"
+        ]
+    );
 
     // The supervisor, now a replier, hears of the next reply.
     let (code, _) = app
@@ -487,6 +519,18 @@ async fn replies_tell_the_thread_and_who_they_name() {
         403
     );
 
+    // Named in a reply, a team member may join the thread.
+    let (code, _) = app
+        .post(&url, &t.artist, json!({"text": "@Test user see this"}))
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        app.post(&url, &t.other_artist, json!({"text": "Seen"}))
+            .await
+            .0,
+        200
+    );
+
     let delete = format!("{}/{}", url, id(&reply));
     assert_eq!(
         app.delete(&delete, &t.manager).await.0,
@@ -495,7 +539,7 @@ async fn replies_tell_the_thread_and_who_they_name() {
     );
     let (code, left) = app.delete(&delete, &t.admin).await;
     assert_eq!(code, 200);
-    assert_eq!(left["replies"].as_array().unwrap().len(), 1);
+    assert_eq!(left["replies"].as_array().unwrap().len(), 3);
     assert!(left.get("person").is_none(), "the plain comment");
     assert_eq!(app.delete(&delete, &t.admin).await.0, 404);
     let (_, named) = app
@@ -886,6 +930,10 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
     );
     let (_, listed) = app.get(&t.comments(), &t.artist).await;
     assert_eq!(listed[0]["attachment_files"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        keys(&listed[0]["attachment_files"][0]),
+        ["extension", "id", "name", "reply_id", "size"]
+    );
 
     let file = format!("/data/attachment-files/{}/file/ref.png", id(&added[0]));
     let response = app
@@ -930,6 +978,11 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
         sample_keys("GET__data__tasks__{task_id}__attachment-files.json")
     );
     assert_eq!(all[0]["comment"]["id"], comment["id"]);
+    assert_eq!(
+        keys(&all[0]["comment"]),
+        sample_keys("GET__data__tasks__{task_id}__comments__{comment_id}.json"),
+        "the plain comment"
+    );
     let project_list = format!("/data/projects/{}/attachment-files", t.project);
     assert_eq!(app.get(&project_list, &t.admin).await.1, all);
     assert_eq!(app.get(&task_list, &t.manager).await.0, 403);
@@ -944,7 +997,18 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
     for refused in [&t.other_artist, &t.supervisor, &t.client] {
         assert_eq!(app.delete(&remove, refused).await.0, 403);
     }
+    let stored = |file: &Json| {
+        let id = id(file);
+        app.config
+            .data_dir
+            .join("files/attachments")
+            .join(&id[0..3])
+            .join(&id[3..6])
+            .join(&id)
+    };
+    assert!(stored(&added[0]).exists());
     assert_eq!(app.delete(&remove, &t.artist).await.0, 204);
+    assert!(!stored(&added[0]).exists(), "the file goes with its row");
     assert_eq!(app.delete(&remove, &t.artist).await.0, 404);
     assert_eq!(app.get(&file, &t.artist).await.0, 404);
     let other_comment = t
@@ -960,9 +1024,148 @@ async fn attachments_are_added_read_and_removed_by_who_may() {
     // Deleting the comment removes its files.
     assert_eq!(app.delete(&t.comment(&comment), &t.artist).await.0, 204);
     assert_eq!(app.get(&html, &t.admin).await.0, 404);
+    assert!(!stored(&added[1]).exists());
     assert_eq!(app.get(&task_list, &t.admin).await.1, json!([]));
 }
 
 fn headers_of(response: &reqwest::Response, name: &str) -> String {
     response.headers()[name].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn clients_see_the_previews_of_studio_comments_but_not_their_words() {
+    let app = spawn_app().await;
+    let t = team(&app).await;
+    let wip = status(&app, &t.admin, "wip").await;
+    let on_preview = t
+        .post(
+            &app,
+            &t.manager,
+            json!({"task_status_id": wip["id"], "comment": "Internal words"}),
+        )
+        .await;
+    let mut previews = Vec::new();
+    for (revision, validation) in [(1, "neutral"), (2, "rejected")] {
+        let (code, preview) = app
+            .post(
+                "/data/preview-files",
+                &t.admin,
+                json!({"task_id": t.task["id"], "name": format!("v{revision}"), "revision": revision,
+                       "validation_status": validation, "extension": "png"}),
+            )
+            .await;
+        assert_eq!(code, 201, "{preview}");
+        previews.push(preview["id"].clone());
+    }
+    let (code, linked) = app
+        .put(
+            &format!("/data/comments/{}", id(&on_preview)),
+            &t.admin,
+            json!({"previews": previews}),
+        )
+        .await;
+    assert_eq!(code, 200, "{linked}");
+    let (_, seen) = app.get(&t.comments(), &t.manager).await;
+    assert_eq!(seen[0]["previews"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        keys(&seen[0]["previews"][0]),
+        [
+            "annotations",
+            "duration",
+            "extension",
+            "height",
+            "id",
+            "original_name",
+            "position",
+            "revision",
+            "status",
+            "task_id",
+            "validation_status",
+            "width"
+        ]
+    );
+    let (_, seen) = app.get(&t.comments(), &t.client).await;
+    assert_eq!(
+        (
+            &seen[0]["text"],
+            &seen[0]["previews"].as_array().unwrap().len(),
+            &seen[0]["previews"][0]["id"]
+        ),
+        (&json!(""), &1, &previews[0]),
+        "the words are emptied and the rejected preview is gone"
+    );
+    assert_eq!(app.get(&t.comment(&on_preview), &t.client).await.0, 403);
+    let (code, error) = app
+        .post(
+            &format!(
+                "/actions/tasks/{}/comments/{}/move",
+                id(&t.task),
+                id(&on_preview)
+            ),
+            &t.manager,
+            json!({"target_task_id": t.sibling["id"]}),
+        )
+        .await;
+    assert_eq!(
+        (code, &error["message"]),
+        (
+            400,
+            &json!("A comment attached to a preview revision cannot be moved.")
+        )
+    );
+}
+
+#[tokio::test]
+async fn project_roles_decide_who_is_a_client_and_isolated_clients_see_their_own() {
+    let app = spawn_app().await;
+    let t = team(&app).await;
+    let wip = status(&app, &t.admin, "wip").await;
+    let artcli_id = app.person_with_role("artcli@example.com", Role::User).await;
+    app.join_team(&t.project, &artcli_id, Some(Role::Client))
+        .await;
+    let artcli = app.token_for("artcli@example.com", PASSWORD).await;
+    let by_artcli = t
+        .post(
+            &app,
+            &artcli,
+            json!({"task_status_id": wip["id"], "comment": "As client"}),
+        )
+        .await;
+    let by_client = t
+        .post(&app, &t.client, json!({"task_status_id": wip["id"]}))
+        .await;
+    let for_client = t
+        .post(
+            &app,
+            &t.manager,
+            json!({"task_status_id": wip["id"], "for_client": true}),
+        )
+        .await;
+    let seen = |list: Json| -> Vec<String> { list.as_array().unwrap().iter().map(id).collect() };
+    assert_eq!(
+        seen(app.get(&t.comments(), &t.artist).await.1),
+        [id(&for_client)],
+        "a client by project role is a client"
+    );
+    assert_eq!(
+        seen(app.get(&t.comments(), &artcli).await.1),
+        [&for_client, &by_client, &by_artcli].map(id)
+    );
+    let (code, _) = app
+        .put(
+            &format!("/data/projects/{}", t.project),
+            &t.admin,
+            json!({"is_clients_isolated": true}),
+        )
+        .await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        seen(app.get(&t.comments(), &artcli).await.1),
+        [&for_client, &by_artcli].map(id)
+    );
+    assert_eq!(
+        seen(app.get(&t.comments(), &t.client).await.1),
+        [&for_client, &by_client].map(id)
+    );
+    assert_eq!(app.get(&t.comment(&by_client), &artcli).await.0, 403);
 }

@@ -126,7 +126,7 @@ fn plain(mut comment: Row) -> Json {
     Json::Object(comment)
 }
 
-/// `?, ?, ...` for a list of values, numbered from `from`.
+/// `$n, $n+1, ...` placeholders for `count` values, numbered from `from`.
 fn marks(from: usize, count: usize) -> String {
     (from..from + count)
         .map(|n| format!("${n}"))
