@@ -21,6 +21,7 @@ mod person_time;
 mod preview_account;
 mod project_links;
 mod project_settings;
+mod quota_shots;
 mod quotas;
 mod schedule_versions;
 mod schedules;
@@ -109,6 +110,7 @@ pub fn table() -> Vec<Route> {
         departments::routes(),
         person_actions::routes(),
         person_time::routes(),
+        quota_shots::routes(),
     ]
     .into_iter()
     .flatten()

@@ -200,9 +200,9 @@ const INVALID_MONTH: &str = "Invalid month or year.";
 
 /// A half-open range of days, `[start, end)`.
 #[derive(Clone, Copy)]
-struct Period {
-    start: NaiveDate,
-    end: NaiveDate,
+pub(super) struct Period {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
 }
 
 fn number(text: &str) -> Option<u32> {
@@ -241,12 +241,12 @@ impl Period {
         Period::month_of(year, month).ok_or_else(|| ApiError::bad_request(INVALID_DATE))
     }
 
-    fn month_or_invalid(year: &str, month: &str) -> ApiResult<Period> {
+    pub(super) fn month_or_invalid(year: &str, month: &str) -> ApiResult<Period> {
         Period::month_of(year, month).ok_or_else(|| ApiError::bad_request(INVALID_MONTH))
     }
 
     /// The ISO week, Monday to Sunday.
-    fn week(year: &str, week: &str) -> ApiResult<Period> {
+    pub(super) fn week(year: &str, week: &str) -> ApiResult<Period> {
         let start = year_start(year)
             .and_then(|y| NaiveDate::from_isoywd_opt(y.year(), number(week)?, Weekday::Mon))
             .ok_or_else(|| ApiError::bad_request(INVALID_MONTH))?;
@@ -256,7 +256,7 @@ impl Period {
         })
     }
 
-    fn day(year: &str, month: &str, day: &str) -> ApiResult<Period> {
+    pub(super) fn day(year: &str, month: &str, day: &str) -> ApiResult<Period> {
         let start = Period::month_of(year, month)
             .and_then(|m| m.start.with_day(number(day)?))
             .ok_or_else(|| ApiError::bad_request(INVALID_MONTH))?;
