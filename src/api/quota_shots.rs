@@ -2,7 +2,7 @@
 //! weight: whole shots, or the share of each shot's work done in the period.
 
 use super::person_actions::not_a_bot;
-use super::person_time::Period;
+use super::person_time::{period_route, Period};
 use super::quotas::{timezone, Mode};
 use super::{typed, Route};
 use crate::app::AppState;
@@ -10,7 +10,6 @@ use crate::auth::Identity;
 use crate::crud::{where_clause, Condition, Ctx};
 use crate::db::{parse_timestamp, Row, Value};
 use crate::error::{ApiError, ApiResult};
-use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
 use serde_json::{json, Value as Json};
@@ -21,35 +20,23 @@ use uuid::Uuid;
 pub(super) fn routes() -> Vec<Route> {
     let p = "/data/persons/{person_id}/quota-shots";
     vec![
-        Route::new(
-            Method::GET,
+        period_route(
             format!("{p}/day/{{year}}/{{month}}/{{day}}"),
             "Get the shots a person delivered on a day",
-            |r| {
-                r.to(|s, i, p: web::Path<(String, String, String, String)>, q| {
-                    quota_shots(s, i, p.0.clone(), Period::day(&p.1, &p.2, &p.3), q)
-                })
-            },
+            |p| Period::day(&p[0], &p[1], &p[2]),
+            quota_shots,
         ),
-        Route::new(
-            Method::GET,
+        period_route(
             format!("{p}/week/{{year}}/{{week}}"),
             "Get the shots a person delivered in a week",
-            |r| {
-                r.to(|s, i, p: web::Path<(String, String, String)>, q| {
-                    quota_shots(s, i, p.0.clone(), Period::week(&p.1, &p.2), q)
-                })
-            },
+            |p| Period::week(&p[0], &p[1]),
+            quota_shots,
         ),
-        Route::new(
-            Method::GET,
+        period_route(
             format!("{p}/month/{{year}}/{{month}}"),
             "Get the shots a person delivered in a month",
-            |r| {
-                r.to(|s, i, p: web::Path<(String, String, String)>, q| {
-                    quota_shots(s, i, p.0.clone(), Period::month_or_invalid(&p.1, &p.2), q)
-                })
-            },
+            |p| Period::month_or_invalid(&p[0], &p[1]),
+            quota_shots,
         ),
     ]
 }
