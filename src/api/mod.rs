@@ -23,6 +23,7 @@ mod person_time;
 mod preview_account;
 mod project_links;
 mod project_settings;
+mod quota_shots;
 mod quotas;
 mod schedule_versions;
 mod schedules;
@@ -121,6 +122,7 @@ pub fn table() -> Vec<Route> {
         attachments::routes(),
         person_actions::routes(),
         person_time::routes(),
+        quota_shots::routes(),
     ]
     .into_iter()
     .flatten()

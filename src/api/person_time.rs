@@ -34,45 +34,29 @@ pub(super) fn routes() -> Vec<Route> {
             "Get a person's time spents of a day",
             |r| r.to(time_spents_on),
         ),
-        Route::new(
-            Method::GET,
+        period_route(
             format!("{p}/time-spents/year/{{year}}"),
             "Get a person's time per task in a year",
-            |r| {
-                r.to(|s, i, p: web::Path<(String, String)>, q| {
-                    per_task(s, i, p.0.clone(), Period::year(&p.1), q)
-                })
-            },
+            |p| Period::year(&p[0]),
+            per_task,
         ),
-        Route::new(
-            Method::GET,
+        period_route(
             format!("{p}/time-spents/month/{{year}}/{{month}}"),
             "Get a person's time per task in a month",
-            |r| {
-                r.to(|s, i, p: web::Path<(String, String, String)>, q| {
-                    per_task(s, i, p.0.clone(), Period::month(&p.1, &p.2), q)
-                })
-            },
+            |p| Period::month(&p[0], &p[1]),
+            per_task,
         ),
-        Route::new(
-            Method::GET,
+        period_route(
             format!("{p}/time-spents/week/{{year}}/{{week}}"),
             "Get a person's time per task in a week",
-            |r| {
-                r.to(|s, i, p: web::Path<(String, String, String)>, q| {
-                    per_task(s, i, p.0.clone(), Period::week(&p.1, &p.2), q)
-                })
-            },
+            |p| Period::week(&p[0], &p[1]),
+            per_task,
         ),
-        Route::new(
-            Method::GET,
+        period_route(
             format!("{p}/time-spents/day/{{year}}/{{month}}/{{day}}"),
             "Get a person's time per task on a day",
-            |r| {
-                r.to(|s, i, p: web::Path<(String, String, String, String)>, q| {
-                    per_task(s, i, p.0.clone(), Period::day(&p.1, &p.2, &p.3), q)
-                })
-            },
+            |p| Period::day(&p[0], &p[1], &p[2]),
+            per_task,
         ),
         Route::new(
             Method::GET,
@@ -195,14 +179,36 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
+/// A GET route about a person and a period named by the rest of the path:
+/// `handler` gets the person's id and the period (or why it is not one).
+pub(super) fn period_route<H, F>(
+    path: String,
+    summary: &str,
+    period: fn(&[String]) -> ApiResult<Period>,
+    handler: H,
+) -> Route
+where
+    H: Fn(web::Data<AppState>, Identity, String, ApiResult<Period>, HttpRequest) -> F
+        + Copy
+        + 'static,
+    F: std::future::Future<Output = ApiResult<HttpResponse>> + 'static,
+{
+    Route::new(Method::GET, path, summary, move |r| {
+        r.to(move |s, i, p: web::Path<Vec<String>>, q| {
+            let parts = p.into_inner();
+            handler(s, i, parts[0].clone(), period(&parts[1..]), q)
+        })
+    })
+}
+
 const INVALID_DATE: &str = "Invalid date format.";
 const INVALID_MONTH: &str = "Invalid month or year.";
 
 /// A half-open range of days, `[start, end)`.
 #[derive(Clone, Copy)]
-struct Period {
-    start: NaiveDate,
-    end: NaiveDate,
+pub(super) struct Period {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
 }
 
 fn number(text: &str) -> Option<u32> {
@@ -241,12 +247,12 @@ impl Period {
         Period::month_of(year, month).ok_or_else(|| ApiError::bad_request(INVALID_DATE))
     }
 
-    fn month_or_invalid(year: &str, month: &str) -> ApiResult<Period> {
+    pub(super) fn month_or_invalid(year: &str, month: &str) -> ApiResult<Period> {
         Period::month_of(year, month).ok_or_else(|| ApiError::bad_request(INVALID_MONTH))
     }
 
     /// The ISO week, Monday to Sunday.
-    fn week(year: &str, week: &str) -> ApiResult<Period> {
+    pub(super) fn week(year: &str, week: &str) -> ApiResult<Period> {
         let start = year_start(year)
             .and_then(|y| NaiveDate::from_isoywd_opt(y.year(), number(week)?, Weekday::Mon))
             .ok_or_else(|| ApiError::bad_request(INVALID_MONTH))?;
@@ -256,7 +262,7 @@ impl Period {
         })
     }
 
-    fn day(year: &str, month: &str, day: &str) -> ApiResult<Period> {
+    pub(super) fn day(year: &str, month: &str, day: &str) -> ApiResult<Period> {
         let start = Period::month_of(year, month)
             .and_then(|m| m.start.with_day(number(day)?))
             .ok_or_else(|| ApiError::bad_request(INVALID_MONTH))?;

@@ -37,13 +37,13 @@ pub(super) fn routes() -> Vec<Route> {
 /// or spread over the days worked on them; delivered meaning sent for
 /// feedback or done.
 #[derive(Clone, Copy)]
-struct Mode {
-    weighted: bool,
-    feedback: bool,
+pub(super) struct Mode {
+    pub weighted: bool,
+    pub feedback: bool,
 }
 
 impl Mode {
-    fn parse(value: Option<&str>) -> ApiResult<Mode> {
+    pub(super) fn parse(value: Option<&str>) -> ApiResult<Mode> {
         let (weighted, feedback) = match value.unwrap_or("weighted") {
             "weighted" => (true, true),
             "weighteddone" => (true, false),
@@ -58,7 +58,7 @@ impl Mode {
         Ok(Mode { weighted, feedback })
     }
 
-    fn delivered_column(self) -> &'static str {
+    pub(super) fn delivered_column(self) -> &'static str {
         if self.feedback {
             "end_date"
         } else {
@@ -170,7 +170,7 @@ impl Quota {
 }
 
 /// The caller's timezone, which decides on which day a delivery falls.
-fn timezone(identity: &Identity, state: &AppState) -> chrono_tz::Tz {
+pub(super) fn timezone(identity: &Identity, state: &AppState) -> chrono_tz::Tz {
     let named = |name: Option<&str>| name.and_then(|n| n.parse::<chrono_tz::Tz>().ok());
     named(identity.person.row.get("timezone").and_then(Json::as_str))
         .or_else(|| named(Some(&state.config.default_timezone)))
