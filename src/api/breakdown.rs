@@ -938,7 +938,7 @@ async fn update_shot(
 }
 
 /// The ids of a batch: a JSON array of UUIDs, each kept once, as sent.
-fn batch_ids(body: &[u8]) -> ApiResult<Vec<String>> {
+pub(super) fn batch_ids(body: &[u8]) -> ApiResult<Vec<String>> {
     let Ok(Json::Array(items)) = serde_json::from_slice::<Json>(body) else {
         return Err(ApiError::bad_request("Request body must be a JSON array."));
     };

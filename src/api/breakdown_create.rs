@@ -151,7 +151,7 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// A project that exists (404 otherwise).
-async fn project(state: &AppState, id: &str) -> ApiResult<Row> {
+pub(super) async fn project(state: &AppState, id: &str) -> ApiResult<Row> {
     let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     state
         .db
@@ -785,7 +785,7 @@ async fn project_list(
 }
 
 /// The query criteria Kitsu sends with asset lists (name, episode, columns).
-fn asset_criteria(ctx: &Ctx<'_>) -> ApiResult<Vec<Condition>> {
+pub(super) fn asset_criteria(ctx: &Ctx<'_>) -> ApiResult<Vec<Condition>> {
     let mut conditions = Vec::new();
     let pairs: Vec<(String, String)> = ctx
         .query
@@ -980,6 +980,79 @@ async fn entity_task_types(
     Ok(HttpResponse::Ok().json(rows))
 }
 
+/// A new `main` task with Zou's defaults, its assigner the author, and its event.
+pub(super) async fn insert_main_task(
+    tx: &mut Tx,
+    author: Uuid,
+    project: &Value,
+    entity: Value,
+    task_type: Value,
+    status: Value,
+) -> ApiResult<Row> {
+    let stamp = now();
+    let task = tx
+        .insert(
+            "task",
+            &[
+                ("id", Uuid::now_v7().into()),
+                ("name", "main".into()),
+                ("project_id", project.clone()),
+                ("entity_id", entity),
+                ("task_type_id", task_type),
+                ("task_status_id", status),
+                ("assigner_id", author.into()),
+                ("priority", Value::Int(0)),
+                ("difficulty", Value::Int(3)),
+                ("duration", Value::Float(0.0)),
+                ("estimation", Value::Float(0.0)),
+                ("completion_rate", Value::Int(0)),
+                ("retake_count", Value::Int(0)),
+                ("sort_order", Value::Int(0)),
+                ("nb_assets_ready", Value::Int(0)),
+                ("nb_drawings", Value::Int(0)),
+                ("created_at", stamp.into()),
+                ("updated_at", stamp.into()),
+            ],
+        )
+        .await?;
+    let project_id = match project {
+        Value::Uuid(id) => Some(*id),
+        _ => None,
+    };
+    Event::new(
+        "task:new",
+        "task_id",
+        task["id"].as_str().unwrap_or_default(),
+    )
+    .in_project(project_id)
+    .record(tx, author)
+    .await?;
+    Ok(task)
+}
+
+/// The status new tasks start in: the default one for concepts (`Neutral`)
+/// or for everything else (`Todo`); any default one when that kind has none.
+pub(super) async fn default_status(tx: &mut Tx, concept: bool) -> ApiResult<Row> {
+    let status = tx
+        .fetch_optional(
+            "SELECT * FROM task_status WHERE is_default = TRUE AND for_concept = $1 ORDER BY created_at LIMIT 1",
+            &[concept.into()],
+            Some("task_status"),
+        )
+        .await?;
+    match status {
+        Some(status) => Ok(status),
+        None => tx
+            .fetch_optional(
+                "SELECT * FROM task_status WHERE is_default = TRUE ORDER BY created_at LIMIT 1",
+                &[],
+                Some("task_status"),
+            )
+            .await?
+            .ok_or_else(|| ApiError::internal("no default task status")),
+    }
+}
+
 /// Creates an entity's `main` tasks for the given task types, or for every
 /// task type the project uses for this kind of entity.
 async fn create_entity_tasks(
@@ -1101,15 +1174,7 @@ async fn create_entity_tasks(
         }
     }
     let mut tx = state.db.begin().await?;
-    let status = tx
-        .fetch_optional(
-            "SELECT id FROM task_status WHERE is_default = TRUE AND for_concept = $1 ORDER BY created_at LIMIT 1",
-            &[(kind == "Concept").into()],
-            None,
-        )
-        .await?
-        .or(tx.fetch_optional("SELECT id FROM task_status WHERE is_default = TRUE ORDER BY created_at LIMIT 1", &[], None).await?)
-        .ok_or_else(|| ApiError::internal("no default task status"))?;
+    let status = default_status(&mut tx, kind == "Concept").await?;
     let mut created = Vec::new();
     let mut touched = Touched::default();
     for task_type in chosen {
@@ -1125,39 +1190,14 @@ async fn create_entity_tasks(
         if exists {
             continue;
         }
-        let stamp = now();
-        let mut task = tx
-            .insert(
-                "task",
-                &[
-                    ("id", Uuid::now_v7().into()),
-                    ("name", "main".into()),
-                    ("project_id", project.clone()),
-                    ("entity_id", entity_id.into()),
-                    ("task_type_id", task_type.into()),
-                    ("task_status_id", id_of(&status["id"])?),
-                    ("assigner_id", identity.person.id.into()),
-                    ("priority", Value::Int(0)),
-                    ("difficulty", Value::Int(3)),
-                    ("duration", Value::Float(0.0)),
-                    ("estimation", Value::Float(0.0)),
-                    ("completion_rate", Value::Int(0)),
-                    ("retake_count", Value::Int(0)),
-                    ("sort_order", Value::Int(0)),
-                    ("nb_assets_ready", Value::Int(0)),
-                    ("nb_drawings", Value::Int(0)),
-                    ("created_at", stamp.into()),
-                    ("updated_at", stamp.into()),
-                ],
-            )
-            .await?;
-        Event::new(
-            "task:new",
-            "task_id",
-            task["id"].as_str().unwrap_or_default(),
+        let mut task = insert_main_task(
+            &mut tx,
+            identity.person.id,
+            &project,
+            entity_id.into(),
+            task_type.into(),
+            id_of(&status["id"])?,
         )
-        .in_project(scope::project_id(entity.get("project_id")))
-        .record(&mut tx, identity.person.id)
         .await?;
         touched
             .tasks

@@ -31,7 +31,10 @@ mod sharing;
 mod stats;
 mod subscriptions;
 mod task_actions;
+mod task_create;
+mod task_delete;
 mod task_pages;
+mod task_preview;
 mod tasks_to_check;
 mod todo;
 mod user_avatar;
@@ -105,6 +108,9 @@ pub fn table() -> Vec<Route> {
         quotas::routes(),
         preview_account::routes(),
         task_actions::routes(),
+        task_create::routes(),
+        task_delete::routes(),
+        task_preview::routes(),
         task_pages::routes(),
         todo::routes(),
         tasks_to_check::routes(),

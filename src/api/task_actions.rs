@@ -351,7 +351,7 @@ fn required_text(fields: &Map<String, Json>, key: &str) -> ApiResult<String> {
 }
 
 /// `task_ids`: a list of at least one string.
-fn task_ids(fields: &Map<String, Json>) -> ApiResult<Vec<String>> {
+pub(super) fn task_ids(fields: &Map<String, Json>) -> ApiResult<Vec<String>> {
     let items = match fields.get("task_ids") {
         Some(Json::Array(items)) => items,
         None => return Err(ApiError::invalid_field("task_ids", "Field required")),

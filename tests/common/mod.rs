@@ -323,3 +323,81 @@ pub fn keys(row: &Json) -> Vec<String> {
     keys.sort();
     keys
 }
+
+/// Someone on a project's crew (or outside it), logged in.
+pub struct Member {
+    pub who: &'static str,
+    pub token: String,
+    pub id: String,
+}
+
+impl TestApp {
+    /// Creates each `(who, role, in_team)` as `who<suffix>@example.com`, in the
+    /// project's team or not, logged in.
+    pub async fn crew(
+        &self,
+        project: &str,
+        suffix: &str,
+        people: &[(&'static str, Role, bool)],
+    ) -> Vec<Member> {
+        let mut crew = Vec::new();
+        for (who, role, in_team) in people {
+            let email = format!("{who}{suffix}@example.com");
+            let id = self.person_with_role(&email, *role).await;
+            if *in_team {
+                self.join_team(project, &id, None).await;
+            }
+            let token = self.token_for(&email, PASSWORD).await;
+            crew.push(Member { who, token, id });
+        }
+        crew
+    }
+
+    /// The payloads of the recorded events of that name, oldest first.
+    pub async fn event_data(&self, name: &str) -> Vec<Json> {
+        self.db
+            .fetch_all(
+                "SELECT data FROM api_event WHERE name = $1 ORDER BY created_at, id",
+                &[name.into()],
+                Some("api_event"),
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row["data"].clone())
+            .collect()
+    }
+}
+
+impl TestApp {
+    /// A preview file of the task, first position, as the upload worker leaves it; returns its id.
+    pub async fn preview_file(
+        &self,
+        task: &str,
+        revision: i64,
+        status: &str,
+        extension: &str,
+    ) -> String {
+        let id = uuid::Uuid::now_v7();
+        let stamp = tusk::db::now();
+        self.db
+            .insert(
+                "preview_file",
+                &[
+                    ("id", id.into()),
+                    ("name", "take".into()),
+                    ("revision", tusk::db::Value::Int(revision)),
+                    ("position", tusk::db::Value::Int(1)),
+                    ("extension", extension.into()),
+                    ("status", status.into()),
+                    ("validation_status", "neutral".into()),
+                    ("task_id", uuid::Uuid::parse_str(task).unwrap().into()),
+                    ("created_at", stamp.into()),
+                    ("updated_at", stamp.into()),
+                ],
+            )
+            .await
+            .unwrap();
+        id.to_string()
+    }
+}
