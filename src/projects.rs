@@ -115,6 +115,34 @@ impl ProjectStore for DbStore {
             let row = self.tasks("t.id = $1", id(task)?).await?.into_iter().next();
             reloaded.tasks.push((task.clone(), in_project(row)));
         }
+        for owner in &touched.casting {
+            let row = self
+                .one(&format!("{ENTITIES} WHERE e.id = $1"), owner, "entity")
+                .await?;
+            let row = in_project(row);
+            let here = row.is_some();
+            reloaded.entities.push((owner.clone(), row));
+            reloaded.casting.push(owner.clone());
+            if !here {
+                continue;
+            }
+            for task in self.tasks("t.entity_id = $1", id(owner)?).await? {
+                let key = task["id"].as_str().unwrap_or_default().to_string();
+                reloaded.tasks.push((key, in_project(Some(task))));
+            }
+            let links = self
+                .db
+                .fetch_all(
+                    "SELECT * FROM entity_link WHERE entity_in_id = $1",
+                    &[id(owner)?],
+                    Some("entity_link"),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            reloaded
+                .links
+                .extend(keyed(links).map(|(key, row)| (key, Some(row))));
+        }
         for link in &touched.links {
             let row = self
                 .one(

@@ -206,6 +206,9 @@ async fn the_cache_equals_a_fresh_load_after_concurrent_writes() {
             let task_url = format!("/data/tasks/{}", task.as_str().unwrap());
             app.put(&task_url, &f.admin, json!({"assignees": [artist_id], "priority": n})).await;
             app.post("/data/entity-links", &f.admin, json!({"entity_in_id": shot, "entity_out_id": asset["id"]})).await;
+            let casting = format!("/data/projects/{}/entities/{}/casting", f.project, shot.as_str().unwrap());
+            let cast = if n == 2 { json!([]) } else { json!([{"asset_id": asset["id"], "nb_occurences": n + 1}]) };
+            assert_eq!(app.put(&casting, &f.admin, cast).await.0, 200);
             app.post(
                 "/data/time-spents",
                 &f.admin,

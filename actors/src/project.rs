@@ -58,6 +58,9 @@ pub struct Touched {
     pub entities: Vec<String>,
     pub tasks: Vec<String>,
     pub links: Vec<String>,
+    /// Entities whose casting changed: their rows, their tasks and every link
+    /// out of them are read again (links that are gone are dropped).
+    pub casting: Vec<String>,
     /// A write that changed too much to list (a cascade): read the whole project again.
     pub everything: bool,
 }
@@ -75,6 +78,7 @@ impl Touched {
             && self.entities.is_empty()
             && self.tasks.is_empty()
             && self.links.is_empty()
+            && self.casting.is_empty()
     }
 }
 
@@ -84,6 +88,8 @@ pub struct Reloaded {
     pub entities: Vec<(String, Option<Row>)>,
     pub tasks: Vec<(String, Option<Row>)>,
     pub links: Vec<(String, Option<Row>)>,
+    /// Entities whose links out are all in `links`: their older links go.
+    pub casting: Vec<String>,
 }
 
 /// Where the actors read their projects from (the server's database).
@@ -175,6 +181,16 @@ impl ProjectState {
             }
         }
         apply(&mut self.tasks, reloaded.tasks);
+        if !reloaded.casting.is_empty() {
+            let owners: std::collections::HashSet<&str> =
+                reloaded.casting.iter().map(String::as_str).collect();
+            self.links.retain(|_, link| {
+                !link
+                    .get("entity_in_id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|owner| owners.contains(owner))
+            });
+        }
         apply(&mut self.links, reloaded.links);
         self.generation = next_generation();
     }
@@ -492,5 +508,23 @@ mod index_tests {
         let fresh = ProjectState::new(BTreeMap::new(), state.tasks.clone(), BTreeMap::new());
         assert_eq!(state, fresh, "the index equals a fresh one");
         assert!(state.generation() != before && fresh.generation() != state.generation());
+    }
+
+    #[test]
+    fn a_recast_entity_keeps_only_its_new_links() {
+        let link = |owner: &str| json!({"entity_in_id": owner}).as_object().unwrap().clone();
+        let links = BTreeMap::from([
+            ("l1".to_string(), link("shot")),
+            ("l2".to_string(), link("shot")),
+            ("l3".to_string(), link("other")),
+        ]);
+        let mut state = ProjectState::new(BTreeMap::new(), BTreeMap::new(), links);
+        state.apply(Reloaded {
+            links: vec![("l4".into(), Some(link("shot")))],
+            casting: vec!["shot".into()],
+            ..Default::default()
+        });
+        let ids: Vec<&String> = state.links.keys().collect();
+        assert_eq!(ids, ["l3", "l4"]);
     }
 }

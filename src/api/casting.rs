@@ -601,17 +601,54 @@ async fn put_casting(
     let mut tx = state.db.begin().await?;
     set_casting(&mut tx, identity.person.id, &target, &entries).await?;
     tx.commit().await?;
-    refresh(&state, &path.0).await?;
+    refresh_casting(&state, &path.0, &[&target]).await?;
     Ok(HttpResponse::Ok().json(echo(&entries)))
 }
 
-/// Casting changes counts on entities and readiness on tasks: the project's cache reloads.
+/// Casting one asset in many entities may reach any shot of an episode:
+/// the project's cache reloads.
 async fn refresh(state: &AppState, project: &str) -> ApiResult<()> {
     state
         .projects
         .refresh(project, Touched::everything())
         .await
         .map_err(ApiError::internal)
+}
+
+/// A change to these entities' casting also changes their counts, their
+/// tasks' readiness and, for shots, their episode's automatic links: the
+/// project's cache reads those again, and only those.
+async fn refresh_casting(state: &AppState, project: &str, targets: &[&Row]) -> ApiResult<()> {
+    let mut owners = Vec::new();
+    for target in targets {
+        owners.push(text_of(&target["id"]));
+        if target["type_name"] == "Shot" {
+            let episode = state
+                .db
+                .fetch_optional(
+                    "SELECT sq.parent_id FROM entity sq WHERE sq.id = $1 AND sq.parent_id IS NOT NULL",
+                    &[id_of(&target["parent_id"]).unwrap_or(Value::Null)],
+                    None,
+                )
+                .await?;
+            owners.extend(episode.map(|e| text_of(&e["parent_id"])));
+        }
+    }
+    owners.sort();
+    owners.dedup();
+    let touched = Touched {
+        casting: owners,
+        ..Default::default()
+    };
+    state
+        .projects
+        .refresh(project, touched)
+        .await
+        .map_err(ApiError::internal)
+}
+
+fn text_of(value: &Json) -> String {
+    value.as_str().unwrap_or_default().to_string()
 }
 
 /// `{entity_in_id: [entries]}` for the links a condition selects, with the
@@ -743,7 +780,7 @@ async fn delete_link(
         .to_string()];
     announce(&mut tx, identity.person.id, &target, &[], &removed).await?;
     tx.commit().await?;
-    refresh(&state, &path.0).await?;
+    refresh_casting(&state, &path.0, &[&target]).await?;
     link.insert("type".into(), json!("EntityLink"));
     Ok(HttpResponse::Ok().json(link))
 }
@@ -1057,7 +1094,8 @@ async fn put_many_castings(
         );
     }
     tx.commit().await?;
-    refresh(&state, &path).await?;
+    let targets: Vec<&Row> = plan.iter().map(|(target, _)| target).collect();
+    refresh_casting(&state, &path, &targets).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
@@ -1085,7 +1123,7 @@ async fn put_asset_casting(
     let mut tx = state.db.begin().await?;
     set_casting(&mut tx, identity.person.id, &asset, &entries).await?;
     tx.commit().await?;
-    refresh(&state, asset["project_id"].as_str().unwrap_or_default()).await?;
+    refresh_casting(&state, &text_of(&asset["project_id"]), &[&asset]).await?;
     Ok(HttpResponse::Ok().json(echo(&entries)))
 }
 
