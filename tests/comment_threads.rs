@@ -755,6 +755,20 @@ async fn batches_comment_the_tasks_the_caller_may_act_on() {
         )
         .await;
     assert_eq!(made[0]["task_status"]["short_name"], "wip");
+    let gazu = json!([{"object_id": t.sibling["id"], "task_status_id": wip["id"], "comment": "From gazu"}]);
+    let (code, made) = upload(
+        &app,
+        &url,
+        &t.manager,
+        &[],
+        &[("comments", &gazu.to_string())],
+    )
+    .await;
+    assert_eq!(
+        (code, &made[0]["text"]),
+        (201, &json!("From gazu")),
+        "gazu's form"
+    );
     let elsewhere = app.create_project(&t.admin, "Other").await;
     let foreign = app
         .create_asset(&t.admin, &elsewhere, "Character", "Stranger")

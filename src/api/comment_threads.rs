@@ -973,7 +973,11 @@ async fn many_body(req: &HttpRequest, payload: web::Payload) -> ApiResult<Vec<Js
     let (fields, _) = if actix_web::HttpMessage::content_type(req).starts_with("multipart/") {
         read_request(req, payload).await?
     } else {
-        let body = payload.to_bytes().await.map_err(|_| refused())?;
+        let body = payload
+            .to_bytes_limited(comments::BODY_LIMIT)
+            .await
+            .map_err(|_| ApiError::bad_request("The request body is too large."))?
+            .map_err(|_| ApiError::bad_request("The request body could not be read."))?;
         return match serde_json::from_slice(&body) {
             Ok(Json::Array(items)) => Ok(items),
             _ => Err(refused()),

@@ -25,7 +25,7 @@ use uuid::Uuid;
 /// Attachments of one comment may weigh this much in all.
 const UPLOAD_LIMIT: usize = 512 * 1024 * 1024;
 /// A JSON comment body may weigh this much.
-const BODY_LIMIT: usize = 4 * 1024 * 1024;
+pub(super) const BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// Status automations and hashtags can comment other tasks, which can set off
 /// more automations: this deep at most.
 const CASCADE_LIMIT: usize = 8;
