@@ -18,6 +18,7 @@ mod notifications;
 mod preview_account;
 mod project_links;
 mod project_settings;
+mod project_tasks;
 mod quotas;
 mod schedule_versions;
 mod schedules;
@@ -101,6 +102,7 @@ pub fn table() -> Vec<Route> {
         task_create::routes(),
         task_delete::routes(),
         task_preview::routes(),
+        project_tasks::routes(),
         task_pages::routes(),
         todo::routes(),
         user_filters::routes(),
