@@ -31,42 +31,15 @@ impl Studio {
     }
 }
 
-async fn task_type(app: &TestApp, admin: &str, name: &str) -> String {
-    let (_, types) = app
-        .get(&format!("/data/task-types?name={name}"), admin)
-        .await;
-    id(&types[0])
-}
-
 /// A project with a shot and two tasks on it, and its team.
 async fn studio(app: &TestApp, name: &str) -> Studio {
     let admin = app.admin_token().await;
     let project = app.create_project(&admin, name).await;
-    let base = format!("/data/projects/{project}");
-    let (_, sequence) = app
-        .post(&format!("{base}/sequences"), &admin, json!({"name": "Q1"}))
+    let (shot, tasks) = app
+        .shot_with_tasks(&admin, &project, &["Animation", "Layout"])
         .await;
-    let (_, shot) = app
-        .post(
-            &format!("{base}/shots"),
-            &admin,
-            json!({"name": "SH1", "sequence_id": sequence["id"]}),
-        )
-        .await;
-    let animation = task_type(app, &admin, "Animation").await;
-    let layout = task_type(app, &admin, "Layout").await;
-    let mut tasks = Vec::new();
-    for task_type in [&animation, &layout] {
-        let (status, created) = app
-            .post(
-                &format!("/actions/projects/{project}/task-types/{task_type}/shots/create-tasks"),
-                &admin,
-                json!([shot["id"]]),
-            )
-            .await;
-        assert_eq!(status, 201, "{created} {shot} {task_type}");
-        tasks.push(created[0].clone());
-    }
+    let animation = tasks[0]["task_type_id"].as_str().unwrap().to_string();
+    let layout = tasks[1]["task_type_id"].as_str().unwrap().to_string();
     let people = app
         .crew(
             &project,

@@ -40,35 +40,10 @@ impl Studio {
 async fn studio(app: &TestApp) -> Studio {
     let admin = app.admin_token().await;
     let project = app.create_project(&admin, "Film").await;
-    let base = format!("/data/projects/{project}");
-    let (_, sequence) = app
-        .post(&format!("{base}/sequences"), &admin, json!({"name": "Q1"}))
+    let (shot, tasks) = app
+        .shot_with_tasks(&admin, &project, &["Animation", "Layout"])
         .await;
-    let (_, shot) = app
-        .post(
-            &format!("{base}/shots"),
-            &admin,
-            json!({"name": "SH1", "sequence_id": sequence["id"]}),
-        )
-        .await;
-    let mut tasks = Vec::new();
-    for name in ["Animation", "Layout"] {
-        let (_, types) = app
-            .get(&format!("/data/task-types?name={name}"), &admin)
-            .await;
-        let (status, created) = app
-            .post(
-                &format!(
-                    "/actions/projects/{project}/task-types/{}/shots/create-tasks",
-                    id(&types[0])
-                ),
-                &admin,
-                json!([shot["id"]]),
-            )
-            .await;
-        assert_eq!(status, 201, "{created}");
-        tasks.push(id(&created[0]));
-    }
+    let tasks: Vec<String> = tasks.iter().map(id).collect();
     let people = app
         .crew(
             &project,

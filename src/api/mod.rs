@@ -23,6 +23,7 @@ mod person_time;
 mod preview_account;
 mod project_links;
 mod project_settings;
+mod project_tasks;
 mod quota_shots;
 mod quotas;
 mod schedule_versions;
@@ -111,6 +112,7 @@ pub fn table() -> Vec<Route> {
         task_create::routes(),
         task_delete::routes(),
         task_preview::routes(),
+        project_tasks::routes(),
         task_pages::routes(),
         todo::routes(),
         tasks_to_check::routes(),

@@ -401,3 +401,46 @@ impl TestApp {
         id.to_string()
     }
 }
+
+impl TestApp {
+    /// A sequence `Q1` with a shot `SH1` in the project, and the shot's tasks
+    /// of these task types (made by the create-tasks route); returns the shot and the tasks.
+    pub async fn shot_with_tasks(
+        &self,
+        admin: &str,
+        project: &str,
+        task_types: &[&str],
+    ) -> (Json, Vec<Json>) {
+        let base = format!("/data/projects/{project}");
+        let (_, sequence) = self
+            .post(&format!("{base}/sequences"), admin, json!({"name": "Q1"}))
+            .await;
+        let (status, shot) = self
+            .post(
+                &format!("{base}/shots"),
+                admin,
+                json!({"name": "SH1", "sequence_id": sequence["id"]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{shot}");
+        let mut tasks = Vec::new();
+        for name in task_types {
+            let (_, types) = self
+                .get(&format!("/data/task-types?name={name}"), admin)
+                .await;
+            let (status, created) = self
+                .post(
+                    &format!(
+                        "/actions/projects/{project}/task-types/{}/shots/create-tasks",
+                        types[0]["id"].as_str().unwrap()
+                    ),
+                    admin,
+                    json!([shot["id"]]),
+                )
+                .await;
+            assert_eq!(status, 201, "{created}");
+            tasks.push(created[0].clone());
+        }
+        (shot, tasks)
+    }
+}
