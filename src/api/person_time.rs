@@ -146,7 +146,13 @@ pub(super) fn routes() -> Vec<Route> {
             "Get the time logged per day of a month, per person",
             |r| {
                 r.to(|s, i, p: web::Path<(String, String)>, q| {
-                    table(s, i, Table::Days, Period::month_or_invalid(&p.0, &p.1), q)
+                    table(
+                        s,
+                        i,
+                        Table::Days,
+                        Period::month_or_invalid(&p.0, &p.1).map(Some),
+                        q,
+                    )
                 })
             },
         ),
@@ -156,7 +162,7 @@ pub(super) fn routes() -> Vec<Route> {
             "Get the time logged per week of a year, per person",
             |r| {
                 r.to(|s, i, p: web::Path<String>, q| {
-                    table(s, i, Table::Weeks, Period::year_or_invalid(&p), q)
+                    table(s, i, Table::Weeks, Period::year_or_invalid(&p).map(Some), q)
                 })
             },
         ),
@@ -166,7 +172,13 @@ pub(super) fn routes() -> Vec<Route> {
             "Get the time logged per month of a year, per person",
             |r| {
                 r.to(|s, i, p: web::Path<String>, q| {
-                    table(s, i, Table::Months, Period::year_or_invalid(&p), q)
+                    table(
+                        s,
+                        i,
+                        Table::Months,
+                        Period::year_or_invalid(&p).map(Some),
+                        q,
+                    )
                 })
             },
         ),
@@ -174,7 +186,7 @@ pub(super) fn routes() -> Vec<Route> {
             Method::GET,
             "/data/persons/time-spents/year-table",
             "Get the time logged per year, per person",
-            |r| r.to(|s, i, q| table(s, i, Table::Years, Ok(Period::all()), q)),
+            |r| r.to(|s, i, q| table(s, i, Table::Years, Ok(None), q)),
         ),
     ]
 }
@@ -270,13 +282,6 @@ impl Period {
             start,
             end: start + Duration::days(1),
         })
-    }
-
-    fn all() -> Period {
-        Period {
-            start: NaiveDate::MIN,
-            end: NaiveDate::MAX,
-        }
     }
 
     fn last_day(self) -> NaiveDate {
@@ -523,8 +528,8 @@ fn shown(mut row: Row, sight: Sight) -> Json {
     typed(vec![row], "DayOff").remove(0)
 }
 
-/// Days off overlapping the period (all of them without one), with the
-/// condition on `person_id`.
+/// Days off overlapping the period (all of them without one), of one person
+/// or of everyone.
 async fn day_off_rows(
     state: &AppState,
     person: Option<Uuid>,
@@ -801,7 +806,7 @@ async fn table(
     state: web::Data<AppState>,
     identity: Identity,
     unit: Table,
-    period: ApiResult<Period>,
+    period: ApiResult<Option<Period>>,
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
@@ -842,10 +847,7 @@ async fn table(
             vec![studio.into()],
         ));
     }
-    let period = period?;
-    if period.start != NaiveDate::MIN {
-        conditions.push(in_period(period));
-    }
+    conditions.extend(period?.map(in_period));
     let (where_sql, params) = where_clause(&conditions);
     let rows = state
         .db
