@@ -77,7 +77,11 @@ impl Db {
                 // FULL: a write the API acknowledged survives a power cut, not only a crash.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(30));
+                .busy_timeout(Duration::from_secs(30))
+                // Pages are read through a memory map and kept per connection, not
+                // copied in with a system call each: large lists read many pages.
+                .pragma("mmap_size", "1073741824")
+                .pragma("cache_size", "-16384");
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(options.clone())
