@@ -15,6 +15,7 @@ mod index;
 mod instances;
 mod news;
 mod notifications;
+mod open_tasks;
 mod preview_account;
 mod project_links;
 mod project_settings;
@@ -103,6 +104,7 @@ pub fn table() -> Vec<Route> {
         task_delete::routes(),
         task_preview::routes(),
         project_tasks::routes(),
+        open_tasks::routes(),
         task_pages::routes(),
         todo::routes(),
         user_filters::routes(),

@@ -74,28 +74,42 @@ fn numbered(sql: &str, first: usize) -> String {
     out
 }
 
-const TODO_SELECT: &str = "SELECT t.*, p.name AS project_name, p.has_avatar AS project_has_avatar, \
+/// The columns of a task row as the to-do and production lists show it,
+/// read from the joins of [`TASK_ROW_JOINS`].
+pub(super) const TASK_ROW_COLUMNS: &str = "t.*, p.name AS project_name, p.has_avatar AS project_has_avatar, \
     e.name AS entity_name, e.description AS entity_description, e.preview_file_id AS entity_preview_file_id, \
     e.source_id AS entity_source_id, et.name AS entity_type_name, e.canceled AS entity_canceled, \
     e.parent_id AS entity_parent_id, par.name AS parent_name, par.parent_id AS grandparent_id, gp.name AS grandparent_name, \
     src.name AS source_name, srct.name AS source_type_name, \
     tt.name AS task_type_name, tt.color AS task_type_color, tt.for_entity AS task_type_for_entity, \
-    ts.name AS task_status_name, ts.color AS task_status_color, ts.short_name AS task_status_short_name \
-    FROM task t JOIN task_person_link a ON a.task_id = t.id AND a.person_id = $1 \
-    JOIN project p ON p.id = t.project_id JOIN task_type tt ON tt.id = t.task_type_id \
-    JOIN task_status ts ON ts.id = t.task_status_id AND ts.is_done = $2 \
+    ts.name AS task_status_name, ts.color AS task_status_color, ts.short_name AS task_status_short_name";
+
+/// What a task row names: its project, type, status, entity, the entity's
+/// parent (`par`, the "sequence"), grandparent (`gp`, the "episode") and source.
+pub(super) const TASK_ROW_JOINS: &str = "JOIN project p ON p.id = t.project_id JOIN task_type tt ON tt.id = t.task_type_id \
+    JOIN task_status ts ON ts.id = t.task_status_id \
     JOIN entity e ON e.id = t.entity_id JOIN entity_type et ON et.id = e.entity_type_id \
     LEFT JOIN entity par ON par.id = e.parent_id LEFT JOIN entity gp ON gp.id = par.parent_id \
     LEFT JOIN entity src ON src.id = e.source_id LEFT JOIN entity_type srct ON srct.id = src.entity_type_id";
 
-fn as_bool(value: &Json) -> Json {
+/// The helper columns of [`TASK_ROW_COLUMNS`] that rows do not show.
+pub(super) const TASK_ROW_HELPERS: [&str; 6] = [
+    "parent_name",
+    "grandparent_id",
+    "grandparent_name",
+    "source_name",
+    "source_type_name",
+    "entity_parent_id",
+];
+
+pub(super) fn as_bool(value: &Json) -> Json {
     match value {
         Json::Number(n) => json!(n.as_i64().unwrap_or(0) != 0),
         other => other.clone(),
     }
 }
 
-fn or_empty(value: &Json) -> Json {
+pub(super) fn or_empty(value: &Json) -> Json {
     if value.is_null() {
         json!("")
     } else {
@@ -104,7 +118,7 @@ fn or_empty(value: &Json) -> Json {
 }
 
 /// The episode a task's entity belongs to, as the to-do list names it.
-fn episode(row: &Row) -> (Json, Json) {
+pub(super) fn episode(row: &Row) -> (Json, Json) {
     let kind = row["entity_type_name"].as_str();
     if kind == Some("Sequence") && !row["entity_parent_id"].is_null() {
         return (row["entity_parent_id"].clone(), row["parent_name"].clone());
@@ -140,7 +154,9 @@ async fn rows(
         "p.name, e.name, tt.name, t.id"
     };
     let sql = format!(
-        "{TODO_SELECT} WHERE t.project_id IN ({}) ORDER BY {order}",
+        "SELECT {TASK_ROW_COLUMNS} FROM task t \
+         JOIN task_person_link a ON a.task_id = t.id AND a.person_id = $1 {TASK_ROW_JOINS} \
+         WHERE ts.is_done = $2 AND t.project_id IN ({}) ORDER BY {order}",
         numbered(&projects, 3)
     );
     let mut params = vec![Value::Uuid(person), Value::Bool(done)];
@@ -199,14 +215,7 @@ async fn rows(
             for (key, value) in std::mem::take(&mut row) {
                 out.insert(key, value);
             }
-            for key in [
-                "parent_name",
-                "grandparent_id",
-                "grandparent_name",
-                "source_name",
-                "source_type_name",
-                "entity_parent_id",
-            ] {
+            for key in TASK_ROW_HELPERS {
                 out.remove(key);
             }
             out.insert("type".into(), json!("Task"));
