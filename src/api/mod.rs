@@ -16,6 +16,7 @@ mod instances;
 mod news;
 mod notifications;
 mod open_tasks;
+mod person_tasks;
 mod preview_account;
 mod project_links;
 mod project_settings;
@@ -105,6 +106,7 @@ pub fn table() -> Vec<Route> {
         task_preview::routes(),
         project_tasks::routes(),
         open_tasks::routes(),
+        person_tasks::routes(),
         task_pages::routes(),
         todo::routes(),
         user_filters::routes(),

@@ -45,7 +45,7 @@ pub(super) fn routes() -> Vec<Route> {
 }
 
 /// The caller's effective role in each project of their team.
-async fn roles(ctx: &Ctx<'_>) -> ApiResult<Vec<(String, Role)>> {
+pub(super) async fn roles(ctx: &Ctx<'_>) -> ApiResult<Vec<(String, Role)>> {
     let links = ctx
         .db()
         .fetch_all(
