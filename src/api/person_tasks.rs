@@ -3,6 +3,7 @@
 
 use super::entity_lists::blank_for_clients;
 use super::open_tasks::roles;
+use super::todo::person_to_read;
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
@@ -175,21 +176,7 @@ async fn related_tasks(
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
     let (person, task_type) = path.into_inner();
-    let person = Uuid::parse_str(&person).map_err(|_| ApiError::NotFound)?;
-    let target = state
-        .db
-        .fetch_optional(
-            "SELECT id, is_bot FROM person WHERE id = $1",
-            &[person.into()],
-            Some("person"),
-        )
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if target["is_bot"] == json!(true)
-        || (identity.person.role == Role::Vendor && person != identity.person.id)
-    {
-        return Err(ApiError::Forbidden);
-    }
+    let person = person_to_read(&state, &identity, &person).await?;
     let task_type = Uuid::parse_str(&task_type)
         .map_err(|_| ApiError::bad_request(format!("Invalid UUID value: {task_type}")))?;
     let mut params: Vec<Value> = vec![person.into(), task_type.into()];

@@ -308,15 +308,14 @@ async fn mine(
     Ok(HttpResponse::Ok().json(rows(&state.db, identity.person.id, done, scope).await?))
 }
 
-/// Anyone of the studio may read a colleague's list; vendors only their
-/// own, and clients none.
-async fn theirs(
-    state: web::Data<AppState>,
-    identity: Identity,
-    path: web::Path<String>,
-    done: bool,
-) -> ApiResult<HttpResponse> {
-    let person = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+/// A person whose tasks the caller may ask about (404 when unknown): not a
+/// bot, and only themselves for a vendor.
+pub(super) async fn person_to_read(
+    state: &AppState,
+    identity: &Identity,
+    id: &str,
+) -> ApiResult<Uuid> {
+    let person = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     let found = state
         .db
         .fetch_optional(
@@ -326,11 +325,24 @@ async fn theirs(
         )
         .await?
         .ok_or(ApiError::NotFound)?;
-    if found["is_bot"] == json!(true) {
+    if found["is_bot"] == json!(true)
+        || (identity.person.role == Role::Vendor && person != identity.person.id)
+    {
         return Err(ApiError::Forbidden);
     }
+    Ok(person)
+}
+
+/// Anyone of the studio may read a colleague's list; vendors only their
+/// own, and clients none.
+async fn theirs(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    done: bool,
+) -> ApiResult<HttpResponse> {
+    let person = person_to_read(&state, &identity, &path).await?;
     match identity.person.role {
-        Role::Vendor if person != identity.person.id => Err(ApiError::Forbidden),
         Role::Vendor | Role::Client => Ok(HttpResponse::Ok().json(json!([]))),
         role => {
             let scope = open_projects(&identity, role == Role::Admin);
