@@ -990,3 +990,116 @@ async fn project_lists_budgets_and_instances_have_zou_shapes() {
         c.failures.join("\n")
     );
 }
+
+#[tokio::test]
+async fn task_lists_have_zou_shapes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let mut c = Checker {
+        shapes: shapes(),
+        failures: Vec::new(),
+    };
+    let project = app.create_project(&admin, "Show").await;
+    let me = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.1["user"]["id"].clone();
+    let me = me.as_str().unwrap();
+    app.join_team(&project, me, None).await;
+    let (_, tasks) = app
+        .shot_with_tasks(&admin, &project, &["Animation", "Layout"])
+        .await;
+    let task = &tasks[0];
+    let task_id = task["id"].as_str().unwrap();
+    let (status, _) = app
+        .put(
+            &format!("/actions/tasks/{task_id}/assign"),
+            &admin,
+            json!({"person_id": me}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let artist = app.person_with_role("artist@example.com", Role::User).await;
+    app.join_team(&project, &artist, None).await;
+    let (status, _) = app
+        .put(
+            &format!("/actions/tasks/{task_id}/assign"),
+            &admin,
+            json!({"person_id": artist}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.put(
+        &format!("/data/tasks/{task_id}"),
+        &admin,
+        json!({"start_date": "2026-01-05T00:00:00", "due_date": "2026-01-20T00:00:00", "estimation": 3}),
+    )
+    .await;
+    app.db
+        .execute(
+            "UPDATE task SET done_date = start_date WHERE id = $1",
+            &[uuid::Uuid::parse_str(task_id).unwrap().into()],
+        )
+        .await
+        .unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/actions/user/tasks/{task_id}/subscribe"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    app.preview_file(task_id, 1, "ready", "png").await;
+    let task_type = task["task_type_id"].as_str().unwrap();
+    for (name, url) in [
+        (
+            "GET__data__tasks__open-tasks",
+            "/data/tasks/open-tasks".to_string(),
+        ),
+        (
+            "GET__data__tasks__open-tasks__stats",
+            "/data/tasks/open-tasks/stats".into(),
+        ),
+        (
+            "GET__data__tasks__open-tasks__burndown",
+            "/data/tasks/open-tasks/burndown".into(),
+        ),
+        (
+            "GET__data__projects__{project_id}__tasks",
+            format!("/data/projects/{project}/tasks"),
+        ),
+        (
+            "GET__data__projects__{project_id}__notifications",
+            format!("/data/projects/{project}/notifications"),
+        ),
+        (
+            "GET__data__projects__{project_id}__subscriptions",
+            format!("/data/projects/{project}/subscriptions"),
+        ),
+        (
+            "GET__data__projects__{project_id}__preview-files",
+            format!("/data/projects/{project}/preview-files"),
+        ),
+        (
+            "GET__data__persons__task-dates",
+            "/data/persons/task-dates".into(),
+        ),
+        (
+            "GET__data__persons__{person_id}__related-tasks__{task_type_id}",
+            format!("/data/persons/{me}/related-tasks/{task_type}"),
+        ),
+    ] {
+        let (status, answer) = app.get(&url, &admin).await;
+        assert_eq!(status, 200, "{url}: {answer}");
+        assert!(
+            answer.as_array().is_none_or(|a| !a.is_empty())
+                && answer.as_object().is_none_or(|o| !o.is_empty()),
+            "{url} is empty"
+        );
+        c.check_named(name, &answer);
+    }
+    assert!(
+        c.failures.is_empty(),
+        "{} differences:\n{}",
+        c.failures.len(),
+        c.failures.join("\n")
+    );
+}

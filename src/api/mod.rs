@@ -18,7 +18,9 @@ mod index;
 mod instances;
 mod news;
 mod notifications;
+mod open_tasks;
 mod person_actions;
+mod person_tasks;
 mod person_time;
 mod preview_account;
 mod project_links;
@@ -113,6 +115,8 @@ pub fn table() -> Vec<Route> {
         task_delete::routes(),
         task_preview::routes(),
         project_tasks::routes(),
+        open_tasks::routes(),
+        person_tasks::routes(),
         task_pages::routes(),
         todo::routes(),
         tasks_to_check::routes(),

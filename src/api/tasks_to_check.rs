@@ -1,7 +1,7 @@
 //! The review queue of supervisors and managers (`/data/user/tasks-to-check`):
 //! tasks waiting for feedback, named as the to-do list names them.
 
-use super::todo::{self, Selection, TODO_FROM};
+use super::todo::{self, Selection, TASK_ROW_JOINS};
 use super::user_context::person_only;
 use super::Route;
 use crate::app::AppState;
@@ -66,7 +66,10 @@ fn scope(identity: &Identity, filters: Vec<Condition>) -> (String, Vec<Value>) {
     let mut conditions = queue(identity);
     conditions.extend(filters);
     let (where_sql, params) = where_clause(&conditions);
-    (format!("SELECT t.id {TODO_FROM}{where_sql}"), params)
+    (
+        format!("SELECT t.id FROM task t {TASK_ROW_JOINS}{where_sql}"),
+        params,
+    )
 }
 
 fn uuid_param(ctx: &Ctx<'_>, key: &str) -> ApiResult<Option<Value>> {
@@ -228,7 +231,7 @@ async fn filter_values(state: web::Data<AppState>, identity: Identity) -> ApiRes
                 "SELECT t.project_id, t.task_type_id, t.task_status_id, et.name AS entity_type_name, \
                  e.parent_id AS entity_parent_id, par.name AS parent_name, par.parent_id AS grandparent_id, \
                  gp.name AS grandparent_name, e.source_id AS entity_source_id, src.name AS source_name, \
-                 srct.name AS source_type_name {TODO_FROM} WHERE t.id IN ({sql})"
+                 srct.name AS source_type_name FROM task t {TASK_ROW_JOINS} WHERE t.id IN ({sql})"
             ),
             &params,
             Some("task"),

@@ -74,7 +74,9 @@ fn numbered(sql: &str, first: usize) -> String {
     out
 }
 
-const TODO_COLUMNS: &str = "SELECT t.*, p.name AS project_name, p.has_avatar AS project_has_avatar, \
+/// The columns of a task row as the to-do and production lists show it,
+/// read from the joins of [`TASK_ROW_JOINS`].
+pub(super) const TASK_ROW_COLUMNS: &str = "t.*, p.name AS project_name, p.has_avatar AS project_has_avatar, \
     e.name AS entity_name, e.description AS entity_description, e.preview_file_id AS entity_preview_file_id, \
     e.source_id AS entity_source_id, et.name AS entity_type_name, e.canceled AS entity_canceled, \
     e.parent_id AS entity_parent_id, par.name AS parent_name, par.parent_id AS grandparent_id, gp.name AS grandparent_name, \
@@ -82,10 +84,9 @@ const TODO_COLUMNS: &str = "SELECT t.*, p.name AS project_name, p.has_avatar AS 
     tt.name AS task_type_name, tt.color AS task_type_color, tt.for_entity AS task_type_for_entity, \
     ts.name AS task_status_name, ts.color AS task_status_color, ts.short_name AS task_status_short_name";
 
-/// A task with what names it: its project, type, status, entity, the
-/// entity's parent (`par`) and grandparent (`gp`), and its source (`src`).
-pub(super) const TODO_FROM: &str = "FROM task t \
-    JOIN project p ON p.id = t.project_id JOIN task_type tt ON tt.id = t.task_type_id \
+/// What a task row names: its project, type, status, entity, the entity's
+/// parent (`par`, the "sequence"), grandparent (`gp`, the "episode") and source.
+pub(super) const TASK_ROW_JOINS: &str = "JOIN project p ON p.id = t.project_id JOIN task_type tt ON tt.id = t.task_type_id \
     JOIN task_status ts ON ts.id = t.task_status_id \
     JOIN entity e ON e.id = t.entity_id JOIN entity_type et ON et.id = e.entity_type_id \
     LEFT JOIN entity par ON par.id = e.parent_id LEFT JOIN entity gp ON gp.id = par.parent_id \
@@ -96,7 +97,7 @@ pub(super) struct Selection {
     /// SQL selecting task ids, with `$1`... placeholders for `params`.
     pub sql: String,
     pub params: Vec<Value>,
-    /// An `ORDER BY` list over the aliases of [`TODO_FROM`].
+    /// An `ORDER BY` list over the aliases of [`TASK_ROW_JOINS`].
     pub order: String,
     /// A page: `(limit, offset)`.
     pub page: Option<(i64, i64)>,
@@ -104,14 +105,24 @@ pub(super) struct Selection {
     pub cast_episodes: bool,
 }
 
-fn as_bool(value: &Json) -> Json {
+/// The helper columns of [`TASK_ROW_COLUMNS`] that rows do not show.
+pub(super) const TASK_ROW_HELPERS: [&str; 6] = [
+    "parent_name",
+    "grandparent_id",
+    "grandparent_name",
+    "source_name",
+    "source_type_name",
+    "entity_parent_id",
+];
+
+pub(super) fn as_bool(value: &Json) -> Json {
     match value {
         Json::Number(n) => json!(n.as_i64().unwrap_or(0) != 0),
         other => other.clone(),
     }
 }
 
-fn or_empty(value: &Json) -> Json {
+pub(super) fn or_empty(value: &Json) -> Json {
     if value.is_null() {
         json!("")
     } else {
@@ -177,9 +188,14 @@ pub(super) async fn rows(db: &crate::db::Db, selection: Selection) -> ApiResult<
     let limit = page.map_or(String::new(), |(limit, offset)| {
         format!(" LIMIT {limit} OFFSET {offset}")
     });
-    let shown = format!("{TODO_FROM} WHERE t.id IN ({sql}) ORDER BY {order}{limit}");
+    let shown =
+        format!("FROM task t {TASK_ROW_JOINS} WHERE t.id IN ({sql}) ORDER BY {order}{limit}");
     let tasks = db
-        .fetch_all(&format!("{TODO_COLUMNS} {shown}"), &params, Some("task"))
+        .fetch_all(
+            &format!("SELECT {TASK_ROW_COLUMNS} {shown}"),
+            &params,
+            Some("task"),
+        )
         .await?;
     if tasks.is_empty() {
         return Ok(Vec::new());
@@ -237,14 +253,7 @@ pub(super) async fn rows(db: &crate::db::Db, selection: Selection) -> ApiResult<
             for (key, value) in std::mem::take(&mut row) {
                 out.insert(key, value);
             }
-            for key in [
-                "parent_name",
-                "grandparent_id",
-                "grandparent_name",
-                "source_name",
-                "source_type_name",
-                "entity_parent_id",
-            ] {
+            for key in TASK_ROW_HELPERS {
                 out.remove(key);
             }
             out.insert("type".into(), json!("Task"));
@@ -338,15 +347,14 @@ async fn mine(
     Ok(HttpResponse::Ok().json(rows(&state.db, selection).await?))
 }
 
-/// Anyone of the studio may read a colleague's list; vendors only their
-/// own, and clients none.
-async fn theirs(
-    state: web::Data<AppState>,
-    identity: Identity,
-    path: web::Path<String>,
-    done: bool,
-) -> ApiResult<HttpResponse> {
-    let person = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+/// A person whose tasks the caller may ask about (404 when unknown): not a
+/// bot, and only themselves for a vendor.
+pub(super) async fn person_to_read(
+    state: &AppState,
+    identity: &Identity,
+    id: &str,
+) -> ApiResult<Uuid> {
+    let person = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
     let found = state
         .db
         .fetch_optional(
@@ -356,11 +364,24 @@ async fn theirs(
         )
         .await?
         .ok_or(ApiError::NotFound)?;
-    if found["is_bot"] == json!(true) {
+    if found["is_bot"] == json!(true)
+        || (identity.person.role == Role::Vendor && person != identity.person.id)
+    {
         return Err(ApiError::Forbidden);
     }
+    Ok(person)
+}
+
+/// Anyone of the studio may read a colleague's list; vendors only their
+/// own, and clients none.
+async fn theirs(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    done: bool,
+) -> ApiResult<HttpResponse> {
+    let person = person_to_read(&state, &identity, &path).await?;
     match identity.person.role {
-        Role::Vendor if person != identity.person.id => Err(ApiError::Forbidden),
         Role::Vendor | Role::Client => Ok(HttpResponse::Ok().json(json!([]))),
         role => {
             let scope = open_projects(&identity, role == Role::Admin);
