@@ -115,13 +115,6 @@ async fn snapshot(state: &AppState, project: &Row) -> ApiResult<std::sync::Arc<P
         .map_err(ApiError::internal)
 }
 
-fn add(cell: &mut Json, count: i64, frames: i64, drawings: i64) {
-    for (key, value) in [("count", count), ("frames", frames), ("drawings", drawings)] {
-        let total = cell[key].as_i64().unwrap_or(0) + value;
-        cell[key] = json!(total);
-    }
-}
-
 fn nested<'a>(map: &'a mut Map<String, Json>, keys: &[&str]) -> &'a mut Map<String, Json> {
     let mut current = map;
     for key in keys {
@@ -142,39 +135,85 @@ async fn episode_stats(
     let statuses = statuses(&ctx).await?;
     let snapshot = snapshot(&state, &project).await?;
     let me = identity.person.id.to_string();
-    let mut result = Map::new();
+    let mut tallies: HashMap<[&str; 3], Tally> = HashMap::new();
     for task in counted(&snapshot, (role == Role::Vendor).then_some(me.as_str())) {
-        let status = statuses.get(task.status);
-        let leaf = || {
-            json!({
-                "name": status.map_or(Json::Null, |s| s["short_name"].clone()),
-                "color": status.map_or(Json::Null, |s| s["color"].clone()),
-                "count": 0, "frames": 0, "drawings": 0,
-            })
-        };
-        for path in [
+        for [outer, inner] in [
             [task.episode, task.task_type],
             [task.episode, "all"],
             ["all", task.task_type],
             ["all", "all"],
         ] {
-            let cell = nested(&mut result, &path)
-                .entry(task.status.to_string())
-                .or_insert_with(leaf);
-            add(cell, 1, task.frames, task.drawings);
+            tallies
+                .entry([outer, inner, task.status])
+                .or_default()
+                .add(&task);
         }
+    }
+    let mut result = Map::new();
+    for ([outer, inner, status_id], tally) in tallies {
+        let status = statuses.get(status_id);
+        let mut leaf = tally.json();
+        leaf["name"] = status.map_or(Json::Null, |s| s["short_name"].clone());
+        leaf["color"] = status.map_or(Json::Null, |s| s["color"].clone());
+        nested(&mut result, &[outer, inner]).insert(status_id.to_string(), leaf);
     }
     Ok(HttpResponse::Ok().json(result))
 }
 
-fn entry() -> Json {
-    json!({
-        "max_retake_count": 0,
-        "evolution": {},
-        "done": {"count": 0, "frames": 0, "drawings": 0},
-        "retake": {"count": 0, "frames": 0, "drawings": 0},
-        "other": {"count": 0, "frames": 0, "drawings": 0},
-    })
+/// How many tasks, and their frames and drawings.
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    count: i64,
+    frames: i64,
+    drawings: i64,
+}
+
+impl Tally {
+    fn add(&mut self, task: &Counted) {
+        self.count += 1;
+        self.frames += task.frames;
+        self.drawings += task.drawings;
+    }
+
+    fn json(&self) -> Json {
+        json!({"count": self.count, "frames": self.frames, "drawings": self.drawings})
+    }
+}
+
+/// Tallies of done, retake and other tasks.
+#[derive(Default)]
+struct Outcomes([Tally; 3]);
+
+impl Outcomes {
+    fn json(&self) -> Map<String, Json> {
+        ["done", "retake", "other"]
+            .iter()
+            .zip(&self.0)
+            .map(|(name, tally)| (name.to_string(), tally.json()))
+            .collect()
+    }
+}
+
+/// One cell of the retake stats: its outcomes, and per take how it went.
+#[derive(Default)]
+struct RetakeCell {
+    max_retake_count: i64,
+    outcomes: Outcomes,
+    evolution: std::collections::BTreeMap<i64, Outcomes>,
+}
+
+impl RetakeCell {
+    fn json(&self) -> Json {
+        let mut cell = self.outcomes.json();
+        cell.insert("max_retake_count".into(), json!(self.max_retake_count));
+        let evolution: Map<String, Json> = self
+            .evolution
+            .iter()
+            .map(|(take, outcomes)| (take.to_string(), Json::Object(outcomes.json())))
+            .collect();
+        cell.insert("evolution".into(), Json::Object(evolution));
+        Json::Object(cell)
+    }
 }
 
 async fn retake_stats(
@@ -194,60 +233,49 @@ async fn retake_stats(
             .get(status)
             .is_some_and(|s| s[key] == Json::Bool(true))
     };
-    let mut result = Map::new();
-    nested(&mut result, &["all"]).insert("all".into(), entry());
+    let mut cells: HashMap<(&str, &str), RetakeCell> = HashMap::new();
+    cells.entry(("all", "all")).or_default();
     for task in &tasks {
-        let bucket = if flag(task.status, "is_done") {
-            "done"
+        let outcome = if flag(task.status, "is_done") {
+            0
         } else if flag(task.status, "is_retake") {
-            "retake"
+            1
         } else {
-            "other"
+            2
         };
-        for (outer, inner) in [
+        for key in [
             ("all", "all"),
             ("all", task.task_type),
             (task.episode, "all"),
             (task.episode, task.task_type),
         ] {
-            let cell = nested(&mut result, &[outer])
-                .entry(inner.to_string())
-                .or_insert_with(entry);
-            let max = cell["max_retake_count"]
-                .as_i64()
-                .unwrap_or(0)
-                .max(task.retakes);
-            cell["max_retake_count"] = json!(max);
-            add(&mut cell[bucket], 1, task.frames, task.drawings);
+            let cell = cells.entry(key).or_default();
+            cell.max_retake_count = cell.max_retake_count.max(task.retakes);
+            cell.outcomes.0[outcome].add(task);
         }
     }
     // How each take went: a task is a retake up to its own retake count, then done or not.
     for task in &tasks {
         let done = flag(task.status, "is_done");
         for inner in ["all", task.task_type] {
-            let cell = nested(&mut result, &[task.episode])
-                .get_mut(inner)
+            let cell = cells
+                .get_mut(&(task.episode, inner))
                 .expect("made in the first pass");
-            let max = cell["max_retake_count"].as_i64().unwrap_or(0);
-            for take in 1..=max {
-                let bucket = if task.retakes > 0 && take <= task.retakes {
-                    "retake"
+            for take in 1..=cell.max_retake_count {
+                let outcome = if task.retakes > 0 && take <= task.retakes {
+                    1
                 } else if done {
-                    "done"
+                    0
                 } else {
-                    "other"
+                    2
                 };
-                let evolution = cell["evolution"]
-                    .as_object_mut()
-                    .expect("evolution is an object");
-                let step = evolution.entry(take.to_string()).or_insert_with(|| {
-                    json!({"done": {"count": 0, "frames": 0, "drawings": 0},
-                           "retake": {"count": 0, "frames": 0, "drawings": 0},
-                           "other": {"count": 0, "frames": 0, "drawings": 0}})
-                });
-                add(&mut step[bucket], 1, task.frames, task.drawings);
+                cell.evolution.entry(take).or_default().0[outcome].add(task);
             }
         }
+    }
+    let mut result = Map::new();
+    for ((outer, inner), cell) in &cells {
+        nested(&mut result, &[outer]).insert(inner.to_string(), cell.json());
     }
     Ok(HttpResponse::Ok().json(result))
 }
