@@ -37,7 +37,10 @@ pub struct ProjectState {
     pub links: BTreeMap<String, Row>,
     /// Task ids per entity id, kept in step with `tasks`: a view of one
     /// episode reads its shots' tasks without scanning the project's.
-    tasks_by_entity: BTreeMap<String, BTreeSet<String>>,
+    tasks_by_entity: Index,
+    /// Link ids per entity they go out of (`entity_in_id`): recasting a shot
+    /// replaces its links without scanning the project's.
+    links_by_owner: Index,
     /// Changes with every change of the state; unique across projects.
     generation: u64,
 }
@@ -49,6 +52,7 @@ impl PartialEq for ProjectState {
             && self.tasks == other.tasks
             && self.links == other.links
             && self.tasks_by_entity == other.tasks_by_entity
+            && self.links_by_owner == other.links_by_owner
     }
 }
 
@@ -112,10 +116,70 @@ fn apply(rows: &mut BTreeMap<String, Row>, changes: Vec<(String, Option<Row>)>) 
     }
 }
 
-fn entity_of(task: &Row) -> Option<String> {
-    task.get("entity_id")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+fn text<'a>(row: &'a Row, column: &str) -> Option<&'a str> {
+    row.get(column).and_then(Value::as_str)
+}
+
+/// Row ids grouped by one of their columns, kept in step with the rows.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Index(BTreeMap<String, BTreeSet<String>>);
+
+impl Index {
+    fn build(rows: &BTreeMap<String, Row>, column: &str) -> Index {
+        let mut index = Index::default();
+        for (id, row) in rows {
+            if let Some(key) = text(row, column) {
+                index.add(key, id);
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, key: &str, id: &str) {
+        self.0
+            .entry(key.to_string())
+            .or_default()
+            .insert(id.to_string());
+    }
+
+    fn remove(&mut self, key: &str, id: &str) {
+        let emptied = self.0.get_mut(key).is_some_and(|ids| {
+            ids.remove(id);
+            ids.is_empty()
+        });
+        if emptied {
+            self.0.remove(key);
+        }
+    }
+
+    /// Applies reloaded rows to `rows`, keeping the index on `column` in step.
+    fn apply(
+        &mut self,
+        rows: &mut BTreeMap<String, Row>,
+        column: &str,
+        changes: Vec<(String, Option<Row>)>,
+    ) {
+        for (id, row) in changes {
+            if let Some(old) = rows
+                .get(&id)
+                .and_then(|r| text(r, column))
+                .map(str::to_string)
+            {
+                self.remove(&old, &id);
+            }
+            match row {
+                Some(row) => {
+                    if let Some(key) = text(&row, column) {
+                        self.add(key, &id);
+                    }
+                    rows.insert(id, row);
+                }
+                None => {
+                    rows.remove(&id);
+                }
+            }
+        }
+    }
 }
 
 impl ProjectState {
@@ -124,26 +188,14 @@ impl ProjectState {
         tasks: BTreeMap<String, Row>,
         links: BTreeMap<String, Row>,
     ) -> Self {
-        let mut state = ProjectState {
+        ProjectState {
+            tasks_by_entity: Index::build(&tasks, "entity_id"),
+            links_by_owner: Index::build(&links, "entity_in_id"),
             entities,
             tasks,
             links,
-            tasks_by_entity: BTreeMap::new(),
             generation: next_generation(),
-        };
-        let pairs: Vec<(String, String)> = state
-            .tasks
-            .iter()
-            .filter_map(|(id, task)| Some((entity_of(task)?, id.clone())))
-            .collect();
-        for (entity, task) in pairs {
-            state
-                .tasks_by_entity
-                .entry(entity)
-                .or_default()
-                .insert(task);
         }
-        state
     }
 
     /// This version of the state: two snapshots with the same generation hold
@@ -155,6 +207,7 @@ impl ProjectState {
     /// The tasks of an entity.
     pub fn tasks_of<'a>(&'a self, entity: &str) -> impl Iterator<Item = &'a Row> + 'a {
         self.tasks_by_entity
+            .0
             .get(entity)
             .into_iter()
             .flatten()
@@ -163,35 +216,15 @@ impl ProjectState {
 
     fn apply(&mut self, reloaded: Reloaded) {
         apply(&mut self.entities, reloaded.entities);
-        for (id, task) in &reloaded.tasks {
-            if let Some(entity) = self.tasks.get(id).and_then(entity_of) {
-                let emptied = self.tasks_by_entity.get_mut(&entity).is_some_and(|tasks| {
-                    tasks.remove(id);
-                    tasks.is_empty()
-                });
-                if emptied {
-                    self.tasks_by_entity.remove(&entity);
-                }
-            }
-            if let Some(entity) = task.as_ref().and_then(entity_of) {
-                self.tasks_by_entity
-                    .entry(entity)
-                    .or_default()
-                    .insert(id.clone());
+        self.tasks_by_entity
+            .apply(&mut self.tasks, "entity_id", reloaded.tasks);
+        for owner in &reloaded.casting {
+            for link in self.links_by_owner.0.remove(owner).unwrap_or_default() {
+                self.links.remove(&link);
             }
         }
-        apply(&mut self.tasks, reloaded.tasks);
-        if !reloaded.casting.is_empty() {
-            let owners: std::collections::HashSet<&str> =
-                reloaded.casting.iter().map(String::as_str).collect();
-            self.links.retain(|_, link| {
-                !link
-                    .get("entity_in_id")
-                    .and_then(Value::as_str)
-                    .is_some_and(|owner| owners.contains(owner))
-            });
-        }
-        apply(&mut self.links, reloaded.links);
+        self.links_by_owner
+            .apply(&mut self.links, "entity_in_id", reloaded.links);
         self.generation = next_generation();
     }
 }
