@@ -2,8 +2,8 @@
 //! is posted, downloading them, and the admins' lists used to sync studios.
 
 use super::comment_threads::{comment_of, forget_files, is_author};
-use super::comments::{self, one, read_request, text_of};
-use super::Route;
+use super::comments::{self, one, read_request};
+use super::{text_of, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::models::comments::check_comment_access;

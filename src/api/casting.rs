@@ -1,7 +1,7 @@
 //! Casting: which assets appear in which shots, episodes or other entities
 //! (`entity_link` rows), with the counts and readiness stats Zou keeps.
 
-use super::Route;
+use super::{text_of, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, team_role};
@@ -645,10 +645,6 @@ async fn refresh_casting(state: &AppState, project: &str, targets: &[&Row]) -> A
         .refresh(project, touched)
         .await
         .map_err(ApiError::internal)
-}
-
-fn text_of(value: &Json) -> String {
-    value.as_str().unwrap_or_default().to_string()
 }
 
 /// `{entity_in_id: [entries]}` for the links a condition selects, with the

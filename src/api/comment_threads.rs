@@ -5,9 +5,9 @@
 
 use super::comments::{
     self, check_retakes, mentions, one, post, publish, read_request, record, refresh, replay,
-    shown, text_of, Notice, Posting,
+    shown, Notice, Posting,
 };
-use super::Route;
+use super::{text_of, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::models::comments::{check_comment_access, COMMENTS};

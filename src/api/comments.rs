@@ -2,7 +2,7 @@
 //! status, moves the task (dates, retakes), tells the people concerned,
 //! feeds the news, and may set off the project's status automations.
 
-use super::Route;
+use super::{text_of, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, task_action_access, team_role};
@@ -928,10 +928,6 @@ async fn cross_post_to(
         touched.extend(post(state, tx, posting, 0).await?.tasks);
     }
     Ok(touched)
-}
-
-pub(super) fn text_of(value: &Json) -> String {
-    value.as_str().unwrap_or_default().to_string()
 }
 
 /// Rebuilds a task from its comments with a status, oldest first (a comment

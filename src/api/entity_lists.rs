@@ -4,7 +4,7 @@
 
 use super::breakdown::Kind;
 use super::breakdown_create::{check_vendor, readable};
-use super::Route;
+use super::{text, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::models::entities::entity_kind;
@@ -447,13 +447,6 @@ async fn linked_with_tasks(
         })
         .collect();
     Ok(HttpResponse::Ok().json(rows))
-}
-
-fn text(row: &Row, key: &str) -> String {
-    row.get(key)
-        .and_then(Json::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// The preview fields of a version entry; `nested` ones (more files of the

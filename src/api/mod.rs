@@ -263,6 +263,16 @@ pub(crate) fn body_uuid(fields: &Map<String, Json>, key: &str) -> ApiResult<uuid
 }
 
 /// Python's `round`: halves go to the even neighbour, as Zou's counts do.
+/// A JSON string as an owned `String`; anything else is empty.
+pub(crate) fn text_of(value: &Json) -> String {
+    value.as_str().unwrap_or_default().to_string()
+}
+
+/// A row's text column as an owned `String`; absent or not text is empty.
+pub(crate) fn text(row: &crate::db::Row, key: &str) -> String {
+    row.get(key).map_or_else(String::new, text_of)
+}
+
 pub(crate) fn round_half_even(value: f64) -> i64 {
     let floor = value.floor();
     if (value - floor - 0.5).abs() < 1e-9 {

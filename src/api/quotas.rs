@@ -1,7 +1,7 @@
 //! Quotas: how many shots (frames, seconds, drawings) each person delivered
 //! per day, week, month and year, as Kitsu's quota charts show them.
 
-use super::{round_half_even, Route};
+use super::{round_half_even, text, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::team_role;
@@ -185,13 +185,6 @@ fn timestamp(row: &Row, key: &str) -> Option<NaiveDateTime> {
     row.get(key)
         .and_then(Json::as_str)
         .and_then(parse_timestamp)
-}
-
-fn text(row: &Row, key: &str) -> String {
-    row.get(key)
-        .and_then(Json::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// What to count: tasks of the project's shots, delivered, selected by

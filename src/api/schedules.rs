@@ -2,7 +2,7 @@
 //! task type, and per asset type, episode, sequence or edit within a task
 //! type, made on first read; and the softwares each task type uses.
 
-use super::{body_fields, Route};
+use super::{body_fields, text, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{supervises_task_type, team_role};
@@ -161,13 +161,6 @@ async fn create_items(
             .await?;
     }
     Ok(())
-}
-
-fn text(row: &Row, key: &str) -> String {
-    row.get(key)
-        .and_then(Json::as_str)
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// One item per task type the project's tasks use (within the project's
