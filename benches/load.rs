@@ -231,6 +231,7 @@ async fn main() -> anyhow::Result<()> {
         min_password_length: 8,
         default_locale: "en_US".into(),
         default_timezone: "Europe/Paris".into(),
+        public_url: "https://localhost:8080".into(),
     };
     let admin = FirstAdmin {
         email: Some(EMAIL.into()),

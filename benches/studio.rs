@@ -713,6 +713,7 @@ async fn start_tusk(args: &Args) -> anyhow::Result<String> {
         min_password_length: 8,
         default_locale: "en_US".into(),
         default_timezone: "Europe/Paris".into(),
+        public_url: "https://localhost:8080".into(),
     };
     let admin = FirstAdmin {
         email: Some(args.email.clone()),

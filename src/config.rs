@@ -21,6 +21,9 @@ pub struct Config {
     /// Zou's `DEFAULT_LOCALE` and `DEFAULT_TIMEZONE`, given to new persons and to `/config`.
     pub default_locale: String,
     pub default_timezone: String,
+    /// Where Kitsu is served, for the links Tusk hands out (password reset,
+    /// invitations): Zou's `DOMAIN_PROTOCOL://DOMAIN_NAME`.
+    pub public_url: String,
 }
 
 impl Config {

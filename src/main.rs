@@ -46,6 +46,16 @@ struct Cli {
         global = true
     )]
     default_timezone: String,
+    /// Host (and port) of the Kitsu UI, in the links Tusk hands out.
+    #[arg(
+        long,
+        env = "DOMAIN_NAME",
+        default_value = "localhost:8080",
+        global = true
+    )]
+    domain_name: String,
+    #[arg(long, env = "DOMAIN_PROTOCOL", default_value = "https", global = true)]
+    domain_protocol: String,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -97,6 +107,7 @@ impl Cli {
             min_password_length: self.min_password_length,
             default_locale: self.default_locale.clone(),
             default_timezone: self.default_timezone.clone(),
+            public_url: format!("{}://{}", self.domain_protocol, self.domain_name),
         })
     }
 }

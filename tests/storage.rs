@@ -6,7 +6,7 @@ use common::*;
 use serde_json::Value as Json;
 use tusk::auth::jwt::{Claims, TokenType};
 use tusk::auth::Identity;
-use tusk::db::{Backend, Db};
+use tusk::db::{Backend, Db, Value};
 use tusk::error::ApiError;
 use tusk::persons::Person;
 use tusk_actors::role::Role;
@@ -17,6 +17,33 @@ fn both_backends_carry_the_same_migrations() {
     let sqlite = Db::migration_versions(Backend::Sqlite);
     assert_eq!(sqlite, Db::migration_versions(Backend::Postgres));
     assert_eq!(sqlite[0], (1, "zou schema".to_string()));
+}
+
+/// The same statement run first with a NULL then with an integer in an
+/// `integer` column: PostgreSQL must not reuse a statement typed by the NULL.
+#[tokio::test]
+async fn one_statement_takes_a_null_then_an_integer() {
+    let app = spawn_app().await;
+    let sql = "UPDATE task_type SET priority = $1 WHERE name = $2";
+    // One transaction: one connection, whose statement cache is the one at stake.
+    let mut tx = app.db.begin().await.unwrap();
+    for priority in [Value::Null, Value::Int(7), Value::Null, Value::Int(8)] {
+        tx.execute(sql, &[priority, Value::Text("Modeling".into())])
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let modeling = app
+        .db
+        .fetch_optional(
+            "SELECT priority FROM task_type WHERE name = 'Modeling'",
+            &[],
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(modeling["priority"], 8);
 }
 
 async fn count(db: &Db, table: &str) -> usize {
@@ -41,10 +68,10 @@ async fn a_new_database_has_zou_tables_and_default_data() {
     ] {
         assert!(schema.table(table).is_some(), "{table} is missing");
     }
-    // Zou's 80 tables (its alembic table aside) and Tusk's revoked tokens,
+    // Zou's 80 tables (its alembic table aside) and Tusk's revoked tokens and reset tokens,
     // beside sqlx's own bookkeeping.
     let tables = schema.table_names().filter(|name| !name.starts_with('_'));
-    assert_eq!(tables.count(), 81);
+    assert_eq!(tables.count(), 82);
     assert_eq!(count(&app.db, "department").await, 6);
     assert_eq!(count(&app.db, "project_status").await, 2);
     assert_eq!(count(&app.db, "task_type").await, 13);

@@ -43,6 +43,9 @@ pub struct ProjectState {
     links_by_owner: Index,
     /// Changes with every change of the state; unique across projects.
     generation: u64,
+    /// Episodes each entity is cast in, worked out once per generation: every
+    /// asset view of an episode needs them, and they come from all the links.
+    casting_episodes: OnceLock<HashMap<String, Vec<String>>>,
 }
 
 /// Equal content, whatever the versions' numbers.
@@ -195,6 +198,7 @@ impl ProjectState {
             tasks,
             links,
             generation: next_generation(),
+            casting_episodes: OnceLock::new(),
         }
     }
 
@@ -214,6 +218,33 @@ impl ProjectState {
             .filter_map(|task| self.tasks.get(task))
     }
 
+    /// The episodes an entity (an asset) is cast in, through the shots casting
+    /// it, in the order of the links' ids.
+    pub fn casting_episodes(&self, entity: &str) -> &[String] {
+        self.casting_episodes
+            .get_or_init(|| self.cast_in_episodes())
+            .get(entity)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn cast_in_episodes(&self) -> HashMap<String, Vec<String>> {
+        let parent = |id: Option<&str>| {
+            id.and_then(|id| self.entities.get(id))
+                .and_then(|e| text(e, "parent_id"))
+        };
+        let mut episodes: HashMap<String, Vec<String>> = HashMap::new();
+        for link in self.links.values() {
+            let episode = parent(parent(text(link, "entity_in_id")));
+            if let (Some(asset), Some(episode)) = (text(link, "entity_out_id"), episode) {
+                let cast_in = episodes.entry(asset.to_string()).or_default();
+                if !cast_in.iter().any(|e| e == episode) {
+                    cast_in.push(episode.to_string());
+                }
+            }
+        }
+        episodes
+    }
+
     fn apply(&mut self, reloaded: Reloaded) {
         apply(&mut self.entities, reloaded.entities);
         self.tasks_by_entity
@@ -226,6 +257,7 @@ impl ProjectState {
         self.links_by_owner
             .apply(&mut self.links, "entity_in_id", reloaded.links);
         self.generation = next_generation();
+        self.casting_episodes = OnceLock::new();
     }
 }
 

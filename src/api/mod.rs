@@ -8,6 +8,7 @@ mod breakdown;
 mod breakdown_create;
 mod budgets;
 mod casting;
+mod comment_previews;
 mod comment_threads;
 mod comments;
 mod concepts;
@@ -19,6 +20,7 @@ mod instances;
 mod news;
 mod notifications;
 mod open_tasks;
+mod password_reset;
 mod person_actions;
 mod person_tasks;
 mod person_time;
@@ -131,8 +133,10 @@ pub fn table() -> Vec<Route> {
         comments::routes(),
         departments::routes(),
         comment_threads::routes(),
+        comment_previews::routes(),
         attachments::routes(),
         person_actions::routes(),
+        password_reset::routes(),
         person_time::routes(),
         quota_shots::routes(),
     ]

@@ -66,15 +66,18 @@ pub(super) async fn not_a_bot(state: &AppState, id: &str) -> ApiResult<Person> {
 }
 
 /// Zou's 400 without a `data` key, which these account actions answer with.
-fn refused(message: &str) -> ApiError {
+pub(super) fn refused(message: &str) -> ApiError {
     ApiError::Body(
         StatusCode::BAD_REQUEST,
         json!({"error": true, "message": message}),
     )
 }
 
-/// One of the two password fields: errors in Zou's wording.
-fn password_field(fields: &Map<String, Json>, key: &str) -> Result<String, (String, String)> {
+/// A required, non-empty string field of an account action: errors in Zou's wording.
+pub(super) fn required_string(
+    fields: &Map<String, Json>,
+    key: &str,
+) -> Result<String, (String, String)> {
     let error = |message: &str| (key.to_string(), message.to_string());
     match fields.get(key) {
         None | Some(Json::Null) => Err(error("Field required")),
@@ -97,8 +100,8 @@ async fn change_password(
     identity.require_admin()?;
     let fields = body_fields(&req, &body)?;
     let (first, second) = (
-        password_field(&fields, "password"),
-        password_field(&fields, "password_2"),
+        required_string(&fields, "password"),
+        required_string(&fields, "password_2"),
     );
     let errors: Vec<(String, String)> = [&first, &second]
         .into_iter()

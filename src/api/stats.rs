@@ -175,16 +175,30 @@ impl Tally {
         self.drawings += task.drawings;
     }
 
+    fn remove(&mut self, task: &Counted) {
+        self.count -= 1;
+        self.frames -= task.frames;
+        self.drawings -= task.drawings;
+    }
+
     fn json(&self) -> Json {
         json!({"count": self.count, "frames": self.frames, "drawings": self.drawings})
     }
 }
 
 /// Tallies of done, retake and other tasks.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Outcomes([Tally; 3]);
 
 impl Outcomes {
+    fn add_all(&mut self, other: &Outcomes) {
+        for (mine, theirs) in self.0.iter_mut().zip(&other.0) {
+            mine.count += theirs.count;
+            mine.frames += theirs.frames;
+            mine.drawings += theirs.drawings;
+        }
+    }
+
     fn json(&self) -> Map<String, Json> {
         ["done", "retake", "other"]
             .iter()
@@ -254,23 +268,36 @@ async fn retake_stats(
             cell.outcomes.0[outcome].add(task);
         }
     }
-    // How each take went: a task is a retake up to its own retake count, then done or not.
+    // How each take went: a task is a retake up to its own retake count, then
+    // done or not. Each task marks where its outcome starts and stops (at most
+    // four bounds per cell) and a running sum per take adds them up, instead
+    // of each task visiting every take up to the cell's highest retake count.
+    let mut bounds: HashMap<(&str, &str), Vec<Outcomes>> = HashMap::new();
     for task in &tasks {
-        let done = flag(task.status, "is_done");
+        let settled = if flag(task.status, "is_done") { 0 } else { 2 };
         for inner in ["all", task.task_type] {
-            let cell = cells
-                .get_mut(&(task.episode, inner))
-                .expect("made in the first pass");
-            for take in 1..=cell.max_retake_count {
-                let outcome = if task.retakes > 0 && take <= task.retakes {
-                    1
-                } else if done {
-                    0
-                } else {
-                    2
-                };
-                cell.evolution.entry(take).or_default().0[outcome].add(task);
+            let key = (task.episode, inner);
+            let last = cells
+                .get(&key)
+                .map_or(0, |c| c.max_retake_count.max(0) as usize);
+            let bounds = bounds
+                .entry(key)
+                .or_insert_with(|| vec![Outcomes::default(); last + 2]);
+            let retakes = (task.retakes.max(0) as usize).min(last);
+            if retakes > 0 {
+                bounds[1].0[1].add(task);
+                bounds[retakes + 1].0[1].remove(task);
             }
+            bounds[retakes + 1].0[settled].add(task);
+            bounds[last + 1].0[settled].remove(task);
+        }
+    }
+    for (key, bounds) in bounds {
+        let cell = cells.get_mut(&key).expect("made in the first pass");
+        let mut running = Outcomes::default();
+        for take in 1..=cell.max_retake_count.max(0) {
+            running.add_all(&bounds[take as usize]);
+            cell.evolution.insert(take, running);
         }
     }
     let mut result = Map::new();

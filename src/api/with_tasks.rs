@@ -283,25 +283,6 @@ pub fn build<'a>(
     };
     let entity = |id: &Json| id.as_str().and_then(|id| state.entities.get(id));
     let name_of = |id: &Json| entity(id).map_or(Json::Null, |e| e["name"].clone());
-    // Episodes an asset is cast in: through the shots casting it.
-    let mut casting_episodes: HashMap<&str, Vec<Json>> = HashMap::new();
-    if kind == Kind::Asset {
-        for link in state.links.values() {
-            let shot = entity(&link["entity_in_id"]);
-            let episode = shot
-                .and_then(|s| entity(&s["parent_id"]))
-                .map(|sq| sq["parent_id"].clone());
-            if let (Some(asset), Some(episode)) = (
-                link["entity_out_id"].as_str(),
-                episode.filter(|e| !e.is_null()),
-            ) {
-                let episodes = casting_episodes.entry(asset).or_default();
-                if !episodes.contains(&episode) {
-                    episodes.push(episode);
-                }
-            }
-        }
-    }
     let fields = task_fields(kind);
     let mut rows: Vec<EntityView<'a>> = Vec::new();
     for row in state.entities.values().filter(wanted) {
@@ -318,9 +299,8 @@ pub fn build<'a>(
             _ => row["source_id"].clone(),
         };
         if let Some(wanted) = &filter.episode {
-            let cast_in = casting_episodes
-                .get(id)
-                .is_some_and(|e| e.iter().any(|e| e.as_str() == Some(wanted)));
+            let cast_in =
+                kind == Kind::Asset && state.casting_episodes(id).iter().any(|e| e == wanted);
             let matches = match kind {
                 Kind::Episode => id == wanted,
                 _ => episode_id.as_str() == Some(wanted) || cast_in,
@@ -351,10 +331,7 @@ pub fn build<'a>(
                 ("asset_type_id", row["entity_type_id"].clone()),
                 ("asset_type_name", row["entity_type_name"].clone()),
                 ("episode_id", episode_id),
-                (
-                    "casting_episode_ids",
-                    json!(casting_episodes.remove(id).unwrap_or_default()),
-                ),
+                ("casting_episode_ids", json!(state.casting_episodes(id))),
             ],
             Kind::Edit => vec![
                 ("episode_name", name_of(&episode_id)),

@@ -4,6 +4,7 @@
 pub mod identity;
 pub mod jwt;
 pub mod password;
+pub mod reset_tokens;
 pub mod revocation;
 
 pub use identity::Identity;

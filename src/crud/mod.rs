@@ -1084,33 +1084,37 @@ async fn delete(
     let force = ctx
         .param("force")
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let mut tx = state.db.begin().await?;
-    model
-        .hooks
-        .before_delete(&ctx, &mut tx, &row, force)
-        .await?;
+    delete_row(&ctx, model, &row, force).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes a row the caller was checked for, with the model's hooks, its
+/// writable relations and its event, then refreshes the project's cache.
+pub async fn delete_row(ctx: &Ctx<'_>, model: &Model, row: &Row, force: bool) -> ApiResult<()> {
+    let id = id_of(&row["id"])?;
+    let mut tx = ctx.db().begin().await?;
+    model.hooks.before_delete(ctx, &mut tx, row, force).await?;
     for relation in model.relations.iter().filter(|r| r.writable) {
         tx.execute(
             &format!("DELETE FROM {} WHERE {} = $1", relation.table, relation.own),
-            &[id.into()],
+            std::slice::from_ref(&id),
         )
         .await?;
     }
     tx.execute(
         &format!("DELETE FROM {} WHERE id = $1", model.table),
-        &[id.into()],
+        std::slice::from_ref(&id),
     )
     .await
     .map_err(|error| match ApiError::from(error) {
         ApiError::Body(..) => model.hooks.still_referenced(),
         other => other,
     })?;
-    model.hooks.after_delete(&ctx, &mut tx, &row).await?;
+    model.hooks.after_delete(ctx, &mut tx, row).await?;
     model
-        .event("delete", &row)
-        .record(&mut tx, identity.person.id)
+        .event("delete", row)
+        .record(&mut tx, ctx.identity.person.id)
         .await?;
     tx.commit().await?;
-    refresh_cache(&ctx, model, &row).await?;
-    Ok(HttpResponse::NoContent().finish())
+    refresh_cache(ctx, model, row).await
 }

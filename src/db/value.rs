@@ -187,6 +187,19 @@ impl sqlx::Encode<'_, Postgres> for UntypedNull {
     }
 }
 
+/// The query for PostgreSQL. sqlx keeps one prepared statement per SQL text and
+/// per connection, typed by the first call's parameters; a NULL lets PostgreSQL
+/// infer a type (an `integer` column gives int4) that a later call binding an i64
+/// would not fit ("incorrect binary data format"). A call with a NULL therefore
+/// prepares its own unnamed statement instead of sharing the cached one.
+fn pg_query<'q>(sql: &'q str, params: &[Value]) -> Query<'q, Postgres, PgArguments> {
+    let shareable = !params.contains(&Value::Null);
+    params
+        .iter()
+        .fold(sqlx::query(sql), bind_pg)
+        .persistent(shareable)
+}
+
 fn bind_pg<'q>(
     query: Query<'q, Postgres, PgArguments>,
     value: &Value,
@@ -240,8 +253,7 @@ pub(super) async fn pg_fetch<'e, E>(
 where
     E: sqlx::Executor<'e, Database = Postgres>,
 {
-    let query = params.iter().fold(sqlx::query(sql), bind_pg);
-    let rows = query.fetch_all(executor).await?;
+    let rows = pg_query(sql, params).fetch_all(executor).await?;
     rows.iter().map(decode_pg).collect()
 }
 
@@ -249,8 +261,10 @@ pub(super) async fn pg_execute<'e, E>(executor: E, sql: &str, params: &[Value]) 
 where
     E: sqlx::Executor<'e, Database = Postgres>,
 {
-    let query = params.iter().fold(sqlx::query(sql), bind_pg);
-    Ok(query.execute(executor).await?.rows_affected())
+    Ok(pg_query(sql, params)
+        .execute(executor)
+        .await?
+        .rows_affected())
 }
 
 /// SQLite keeps every value as integer, real, text or blob: the column's kind in

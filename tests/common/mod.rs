@@ -53,6 +53,7 @@ pub fn test_config(data_dir: PathBuf, database_url: String) -> Config {
         min_password_length: 8,
         default_locale: "en_US".into(),
         default_timezone: "Europe/Paris".into(),
+        public_url: "https://localhost:8080".into(),
     }
 }
 
