@@ -164,3 +164,19 @@ def test_comment_threads(admin):
     )
     assert [c["text"] for c in many] == ["All good"]
     assert gazu.task.get_task(task)["task_status_id"] == done["id"]
+
+
+def test_comment_previews_and_invitations(admin):
+    _, _, task, artist = _production("previews")
+    wfa = gazu.task.get_task_status_by_short_name("wfa")
+    comment = gazu.task.add_comment(task, wfa, "Take one")
+    first = gazu.task.create_preview(task, comment)
+    extra = gazu.task.create_extra_preview(task, comment, first)
+    assert (first["revision"], first["position"]) == (1, 1)
+    assert (extra["revision"], extra["position"]) == (1, 2)
+    assert extra["comments"] == [comment["id"]]
+    gazu.task.remove_preview_from_comment(task, comment, extra)
+    previews = gazu.files.get_all_preview_files_for_task(task)
+    assert [p["id"] for p in previews] == [first["id"]]
+
+    assert gazu.person.invite_person(artist) == {"success": True, "message": "Email sent"}
