@@ -49,6 +49,13 @@ struct Args {
     /// How long each load scenario runs.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// For the in-process Tusk on SQLite: keep the data in this folder, and on
+    /// a later run with the same folder reuse the production seeded there.
+    #[arg(long)]
+    keep: Option<std::path::PathBuf>,
+    /// Run only the load scenarios whose label contains this text.
+    #[arg(long)]
+    only: Option<String>,
     /// Ignored: cargo bench passes it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -163,6 +170,7 @@ where
 }
 
 /// What the load scenarios need to know of the seeded production.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Production {
     project: String,
     episodes: Vec<String>,
@@ -636,9 +644,48 @@ async fn load(api: &Api, production: &Production, args: &Args) -> anyhow::Result
             get(format!("/data/shots/with-tasks?project_id={p}")),
         ),
     ];
-    for (label, session, call) in reads {
+    let chosen = |label: &str| {
+        args.only
+            .as_ref()
+            .is_none_or(|only| label.contains(only.as_str()))
+    };
+    for (label, session, call) in reads.into_iter().filter(|(label, ..)| chosen(label)) {
         scenario(session, label, call, args).await?;
     }
+    let ceiling_label = "ceiling: the same bytes from memory";
+    if chosen(ceiling_label) {
+        ceiling(api, p, ceiling_label, args).await?;
+    }
+    let (tasks, statuses) = (production.tasks.clone(), production.statuses.clone());
+    let comment: Call = Arc::new(move |n| {
+        let status = &statuses[1 + n % 3];
+        (
+            reqwest::Method::POST,
+            format!("/actions/tasks/{}/comment", tasks[n % tasks.len()]),
+            Some(json!({"task_status_id": status, "comment": "bench"})),
+        )
+    });
+    let (tasks, artists) = (production.tasks.clone(), production.artists.clone());
+    let assign: Call = Arc::new(move |n| {
+        let person = &artists[n % artists.len()].0;
+        (
+            reqwest::Method::PUT,
+            format!("/actions/tasks/{}/assign", tasks[n % tasks.len()]),
+            Some(json!({"person_id": person})),
+        )
+    });
+    let writes = [
+        ("write: comment with a status change", comment),
+        ("write: assignment", assign),
+    ];
+    for (label, call) in writes.into_iter().filter(|(label, _)| chosen(label)) {
+        scenario(api, label, call, args).await?;
+    }
+    Ok(())
+}
+
+/// The whole-project view's bytes served from memory by actix in this process.
+async fn ceiling(api: &Api, p: &str, label: &str, args: &Args) -> anyhow::Result<()> {
     let whole = api
         .client
         .get(format!(
@@ -654,40 +701,14 @@ async fn load(api: &Api, production: &Production, args: &Args) -> anyhow::Result
         base: memory_server(whole).await?,
         ..api.clone()
     };
-    scenario(
-        &ceiling,
-        "ceiling: the same bytes from memory",
-        get("/any".into()),
-        args,
-    )
-    .await?;
-
-    let (tasks, statuses) = (production.tasks.clone(), production.statuses.clone());
-    let comment: Call = Arc::new(move |n| {
-        let status = &statuses[1 + n % 3];
-        (
-            reqwest::Method::POST,
-            format!("/actions/tasks/{}/comment", tasks[n % tasks.len()]),
-            Some(json!({"task_status_id": status, "comment": "bench"})),
-        )
-    });
-    scenario(api, "write: comment with a status change", comment, args).await?;
-    let (tasks, artists) = (production.tasks.clone(), production.artists.clone());
-    let assign: Call = Arc::new(move |n| {
-        let person = &artists[n % artists.len()].0;
-        (
-            reqwest::Method::PUT,
-            format!("/actions/tasks/{}/assign", tasks[n % tasks.len()]),
-            Some(json!({"person_id": person})),
-        )
-    });
-    scenario(api, "write: assignment", assign, args).await?;
-    Ok(())
+    scenario(&ceiling, label, get("/any".into()), args).await
 }
 
 /// A Tusk in this process on a fresh database; returns its base URL.
 async fn start_tusk(args: &Args) -> anyhow::Result<String> {
-    let dir = std::env::temp_dir().join(format!("tusk-bench-{}", Uuid::new_v4().simple()));
+    let dir = args.keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("tusk-bench-{}", Uuid::new_v4().simple()))
+    });
     std::fs::create_dir_all(&dir)?;
     let database_url = match &args.postgres {
         Some(server) => {
@@ -736,13 +757,23 @@ async fn main() -> anyhow::Result<()> {
         None => start_tusk(&args).await?,
     };
     let api = Api::login(&base, &args.email, &args.password).await?;
-    let started = Instant::now();
-    let production = seed(&api, &args).await?;
-    println!(
-        "\nSeeded {} tasks in {:.1} s; server memory {}",
-        production.tasks.len(),
-        started.elapsed().as_secs_f64(),
-        memory(&args)
-    );
+    let saved = args.keep.as_ref().map(|dir| dir.join("production.json"));
+    let production = match saved.as_ref().filter(|file| file.exists()) {
+        Some(file) => serde_json::from_slice(&std::fs::read(file)?)?,
+        None => {
+            let started = Instant::now();
+            let production = seed(&api, &args).await?;
+            println!(
+                "\nSeeded {} tasks in {:.1} s; server memory {}",
+                production.tasks.len(),
+                started.elapsed().as_secs_f64(),
+                memory(&args)
+            );
+            if let Some(file) = &saved {
+                std::fs::write(file, serde_json::to_vec(&production)?)?;
+            }
+            production
+        }
+    };
     load(&api, &production, &args).await
 }

@@ -27,10 +27,15 @@ pub struct AppState {
     pub projects: crate::projects::ProjectRegistry,
     /// The breakdown pages' views, as written, while their project is unchanged.
     pub views: crate::api::ViewCache,
+    /// Answers of read routes, while nothing is written.
+    pub answers: crate::api::AnswerCache,
 }
 
 /// Memory the written breakdown views may hold.
 const VIEW_CACHE_BYTES: usize = 256 * 1024 * 1024;
+
+/// Memory the kept answers of read routes may hold.
+const ANSWER_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// How long a project nobody asks about keeps its cache.
 const PROJECT_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
@@ -66,6 +71,7 @@ impl Application {
         let state = web::Data::new(AppState {
             projects: crate::projects::ProjectRegistry::new(store, PROJECT_IDLE),
             views: crate::api::ViewCache::new(VIEW_CACHE_BYTES),
+            answers: crate::api::AnswerCache::new(ANSWER_CACHE_BYTES),
             db,
             openapi: api::openapi().to_string(),
             dummy_hash: password::hash(&password::random_token(16), config.bcrypt_cost),

@@ -133,6 +133,28 @@ async fn episode_stats_count_tasks_frames_and_drawings_by_status() {
         (&json!(2), &json!(60), &json!(3))
     );
     assert_eq!(stats["all"][&d.animation][&d.todo]["frames"], 40);
+
+    // The written stats are reused only until a task or a status changes.
+    let url = format!("/data/projects/{}/episodes/stats", d.project);
+    let (_, tasks) = app
+        .get(&format!("/data/tasks?task_status_id={}", d.wip), &d.admin)
+        .await;
+    app.put(
+        &format!("/data/tasks/{}", tasks[0]["id"].as_str().unwrap()),
+        &d.admin,
+        json!({"task_status_id": d.done}),
+    )
+    .await;
+    let (_, stats) = app.get(&url, &d.admin).await;
+    assert_eq!(stats[&d.e1]["all"][&d.done]["count"], 3);
+    app.put(
+        &format!("/data/task-status/{}", d.done),
+        &d.admin,
+        json!({"short_name": "fini"}),
+    )
+    .await;
+    let (_, stats) = app.get(&url, &d.admin).await;
+    assert_eq!(stats[&d.e1]["all"][&d.done]["name"], "fini");
 }
 
 #[tokio::test]

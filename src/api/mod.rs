@@ -1,6 +1,7 @@
 //! The route table: one list that registers every route (at the root and under
 //! `/api`) and produces `/openapi.json`, so the two can never disagree.
 
+mod answers;
 mod asset_types;
 mod attachments;
 mod auth;
@@ -50,6 +51,7 @@ mod user_lists;
 mod user_time;
 mod with_tasks;
 
+pub use answers::{remembered, AnswerCache};
 pub use breakdown::Kind;
 /// The cached breakdown views, public for the benchmarks.
 pub use with_tasks::{build as build_with_tasks, EntityView, Filter, ViewCache, Viewer};

@@ -245,11 +245,15 @@ async fn open_tasks(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
-    let conditions = filters(&ctx).await?;
-    let page = integer(&ctx, "page")?.filter(|p| *p > 0).unwrap_or(1);
-    let limit = integer(&ctx, "limit")?.unwrap_or(100).clamp(1, MAX_LIMIT);
+    super::remembered(&state, &identity, &req, open_tasks_page(&ctx)).await
+}
+
+async fn open_tasks_page(ctx: &Ctx<'_>) -> ApiResult<Json> {
+    let conditions = filters(ctx).await?;
+    let page = integer(ctx, "page")?.filter(|p| *p > 0).unwrap_or(1);
+    let limit = integer(ctx, "limit")?.unwrap_or(100).clamp(1, MAX_LIMIT);
     let (where_sql, params) = where_clause(&conditions);
-    let sums = totals(&ctx, &where_sql, &params).await?;
+    let sums = totals(ctx, &where_sql, &params).await?;
     let total = sums.get("total").and_then(Json::as_i64).unwrap_or(0);
     let per_status = ctx
         .db()
@@ -272,8 +276,8 @@ async fn open_tasks(
             Some("task"),
         )
         .await?;
-    let data = present(&ctx, rows).await?;
-    Ok(HttpResponse::Ok().json(json!({
+    let data = present(ctx, rows).await?;
+    Ok(json!({
         "data": data,
         "stats": {
             "total_duration": float(sums.get("total_duration")),
@@ -284,7 +288,7 @@ async fn open_tasks(
         "limit": limit,
         "is_more": page * limit < total,
         "page": page,
-    })))
+    }))
 }
 
 /// The rows as Kitsu's production task list reads them; clients get the
@@ -400,8 +404,12 @@ async fn stats(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
+    super::remembered(&state, &identity, &req, stats_answer(&ctx)).await
+}
+
+async fn stats_answer(ctx: &Ctx<'_>) -> ApiResult<BTreeMap<String, Map<String, Json>>> {
     let conditions = [
-        open_scope(&ctx),
+        open_scope(ctx),
         Condition::new("COALESCE(tt.for_entity, '') <> 'Concept'", vec![]),
     ];
     let (where_sql, params) = where_clause(&conditions);
@@ -451,7 +459,7 @@ async fn stats(
             }));
         }
     }
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(answer)
 }
 
 fn day(value: &Json) -> Option<NaiveDate> {

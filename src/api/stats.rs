@@ -2,6 +2,7 @@
 //! cached tasks: task counts by status (`/episodes/stats`) and retakes
 //! (`/episodes/retake-stats`).
 
+use super::with_tasks::ViewKey;
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
@@ -124,6 +125,42 @@ fn nested<'a>(map: &'a mut Map<String, Json>, keys: &[&str]) -> &'a mut Map<Stri
     current
 }
 
+/// Writes a stats view from a project's state, the task statuses by id and,
+/// for a vendor, their id.
+type StatsWriter = fn(&ProjectState, &HashMap<String, Row>, Option<&str>) -> Map<String, Json>;
+
+/// A stats view written from the project's state, or the same bytes again
+/// while the tasks, the statuses and the viewer's scope are unchanged.
+async fn answer(
+    ctx: &Ctx<'_>,
+    project: &str,
+    clients: bool,
+    view: &'static str,
+    write: StatsWriter,
+) -> ApiResult<HttpResponse> {
+    let (project, role) = viewer(ctx, project, clients).await?;
+    let statuses = statuses(ctx).await?;
+    let snapshot = snapshot(ctx.state, &project).await?;
+    let vendor = (role == Role::Vendor).then(|| ctx.identity.person.id.to_string());
+    let sorted: std::collections::BTreeMap<_, _> = statuses.iter().collect();
+    let variant = format!("{}{}", json!(sorted), vendor.as_deref().unwrap_or_default());
+    let id =
+        Uuid::parse_str(project["id"].as_str().unwrap_or_default()).map_err(ApiError::internal)?;
+    let key = ViewKey::derived(id, &snapshot, view, variant);
+    let bytes = match ctx.state.views.get(&key) {
+        Some(bytes) => bytes,
+        None => {
+            let written = write(&snapshot, &statuses, vendor.as_deref());
+            let bytes = web::Bytes::from(serde_json::to_vec(&written).map_err(ApiError::internal)?);
+            ctx.state.views.insert(key, bytes.clone());
+            bytes
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(bytes))
+}
+
 async fn episode_stats(
     state: web::Data<AppState>,
     identity: Identity,
@@ -131,12 +168,16 @@ async fn episode_stats(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
-    let (project, role) = viewer(&ctx, &p, true).await?;
-    let statuses = statuses(&ctx).await?;
-    let snapshot = snapshot(&state, &project).await?;
-    let me = identity.person.id.to_string();
+    answer(&ctx, &p, true, "episode-stats", episode_tallies).await
+}
+
+fn episode_tallies(
+    snapshot: &ProjectState,
+    statuses: &HashMap<String, Row>,
+    vendor: Option<&str>,
+) -> Map<String, Json> {
     let mut tallies: HashMap<[&str; 3], Tally> = HashMap::new();
-    for task in counted(&snapshot, (role == Role::Vendor).then_some(me.as_str())) {
+    for task in counted(snapshot, vendor) {
         for [outer, inner] in [
             [task.episode, task.task_type],
             [task.episode, "all"],
@@ -157,7 +198,7 @@ async fn episode_stats(
         leaf["color"] = status.map_or(Json::Null, |s| s["color"].clone());
         nested(&mut result, &[outer, inner]).insert(status_id.to_string(), leaf);
     }
-    Ok(HttpResponse::Ok().json(result))
+    result
 }
 
 /// How many tasks, and their frames and drawings.
@@ -237,11 +278,15 @@ async fn retake_stats(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
-    let (project, role) = viewer(&ctx, &p, false).await?;
-    let statuses = statuses(&ctx).await?;
-    let snapshot = snapshot(&state, &project).await?;
-    let me = identity.person.id.to_string();
-    let tasks = counted(&snapshot, (role == Role::Vendor).then_some(me.as_str()));
+    answer(&ctx, &p, false, "retake-stats", retake_cells).await
+}
+
+fn retake_cells(
+    snapshot: &ProjectState,
+    statuses: &HashMap<String, Row>,
+    vendor: Option<&str>,
+) -> Map<String, Json> {
+    let tasks = counted(snapshot, vendor);
     let flag = |status: &str, key: &str| {
         statuses
             .get(status)
@@ -304,5 +349,5 @@ async fn retake_stats(
     for ((outer, inner), cell) in &cells {
         nested(&mut result, &[outer]).insert(inner.to_string(), cell.json());
     }
-    Ok(HttpResponse::Ok().json(result))
+    result
 }

@@ -7,7 +7,7 @@ use crate::auth::Identity;
 use crate::db::{Row, Value};
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::Method;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value as Json};
 use std::collections::HashMap;
 use tusk_actors::role::Role;
@@ -19,25 +19,25 @@ pub(super) fn routes() -> Vec<Route> {
             Method::GET,
             "/data/user/tasks",
             "Get the caller's open tasks",
-            |r| r.to(|s, i| mine(s, i, false)),
+            |r| r.to(|s, i, r| mine(s, i, r, false)),
         ),
         Route::new(
             Method::GET,
             "/data/user/done-tasks",
             "Get the caller's done tasks",
-            |r| r.to(|s, i| mine(s, i, true)),
+            |r| r.to(|s, i, r| mine(s, i, r, true)),
         ),
         Route::new(
             Method::GET,
             "/data/persons/{person_id}/tasks",
             "Get a person's open tasks",
-            |r| r.to(|s, i, p| theirs(s, i, p, false)),
+            |r| r.to(|s, i, p, r| theirs(s, i, p, r, false)),
         ),
         Route::new(
             Method::GET,
             "/data/persons/{person_id}/done-tasks",
             "Get a person's done tasks",
-            |r| r.to(|s, i, p| theirs(s, i, p, true)),
+            |r| r.to(|s, i, p, r| theirs(s, i, p, r, true)),
         ),
     ]
 }
@@ -337,6 +337,7 @@ async fn last_comments(
 async fn mine(
     state: web::Data<AppState>,
     identity: Identity,
+    req: HttpRequest,
     done: bool,
 ) -> ApiResult<HttpResponse> {
     if identity.person.is_bot {
@@ -344,7 +345,7 @@ async fn mine(
     }
     let scope = open_projects(&identity, false);
     let selection = assigned(identity.person.id, done, scope);
-    Ok(HttpResponse::Ok().json(rows(&state.db, selection).await?))
+    super::remembered(&state, &identity, &req, rows(&state.db, selection)).await
 }
 
 /// A person whose tasks the caller may ask about (404 when unknown): not a
@@ -378,6 +379,7 @@ async fn theirs(
     state: web::Data<AppState>,
     identity: Identity,
     path: web::Path<String>,
+    req: HttpRequest,
     done: bool,
 ) -> ApiResult<HttpResponse> {
     let person = person_to_read(&state, &identity, &path).await?;
@@ -386,7 +388,7 @@ async fn theirs(
         role => {
             let scope = open_projects(&identity, role == Role::Admin);
             let selection = assigned(person, done, scope);
-            Ok(HttpResponse::Ok().json(rows(&state.db, selection).await?))
+            super::remembered(&state, &identity, &req, rows(&state.db, selection)).await
         }
     }
 }

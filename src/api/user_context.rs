@@ -222,6 +222,11 @@ async fn context(
 ) -> ApiResult<HttpResponse> {
     person_only(&identity)?;
     let ctx = Ctx::new(&state, &identity, &req);
+    super::remembered(&state, &identity, &req, context_answer(&ctx)).await
+}
+
+async fn context_answer(ctx: &Ctx<'_>) -> ApiResult<Json> {
+    let (state, identity) = (ctx.state, ctx.identity);
     let db = &state.db;
     let me = identity.person.id;
     let asset_types = db
@@ -234,7 +239,7 @@ async fn context(
             Some("entity_type"),
         )
         .await?;
-    let asset_types = super::asset_types::present(&state, asset_types).await?;
+    let asset_types = super::asset_types::present(state, asset_types).await?;
     let unread = db
         .fetch_optional(
             "SELECT COUNT(*) AS unread FROM notification WHERE person_id = $1 AND read = FALSE",
@@ -270,16 +275,16 @@ async fn context(
         "departments": all(db, "department", "Department").await?,
         "studios": all(db, "studio", "Studio").await?,
         "notification_count": unread,
-        "persons": persons(&ctx).await?,
+        "persons": persons(ctx).await?,
         "project_status": all(db, "project_status", "ProjectStatus").await?,
         "project_roles": project_roles,
-        "projects": open_project_rows(&ctx, None).await?,
+        "projects": open_project_rows(ctx, None).await?,
         "task_types": all(db, "task_type", "TaskType").await?,
         "task_status": all(db, "task_status", "TaskStatus").await?,
-        "search_filters": visible(&ctx, Saved::Filter).await?,
-        "search_filter_groups": visible(&ctx, Saved::Group).await?,
+        "search_filters": visible(ctx, Saved::Filter).await?,
+        "search_filter_groups": visible(ctx, Saved::Group).await?,
         "preview_background_files": all(db, "preview_background_file", "PreviewBackgroundFile").await?,
         "plugins": plugins(db).await?,
     });
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(answer)
 }

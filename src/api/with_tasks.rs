@@ -469,12 +469,13 @@ fn join_arrays(mut parts: Vec<web::Bytes>) -> web::Bytes {
 /// sees (in full, not hashed: two viewers share a view only when they would
 /// see the same bytes).
 #[derive(Clone, PartialEq, Eq, Hash)]
-struct ViewKey {
+pub(super) struct ViewKey {
     project: Uuid,
     generation: u64,
     kind: &'static str,
     episode: Option<String>,
-    name: String,
+    /// The project's name, or what else the bytes of another view depend on.
+    variant: String,
     subscribed: Vec<String>,
     only_assigned_to: Option<String>,
     hidden_fields: Vec<String>,
@@ -503,10 +504,32 @@ impl ViewKey {
             generation: state.generation(),
             kind: kind.type_name(),
             episode: filter.episode.clone(),
-            name: name.to_string(),
+            variant: name.to_string(),
             subscribed,
             only_assigned_to: viewer.only_assigned_to.clone(),
             hidden_fields,
+        }
+    }
+}
+
+impl ViewKey {
+    /// The key of another view written from a project's state alone, with
+    /// `variant` naming everything else its bytes depend on.
+    pub(super) fn derived(
+        project: Uuid,
+        state: &ProjectState,
+        view: &'static str,
+        variant: String,
+    ) -> ViewKey {
+        ViewKey {
+            project,
+            generation: state.generation(),
+            kind: view,
+            episode: None,
+            variant,
+            subscribed: Vec::new(),
+            only_assigned_to: None,
+            hidden_fields: Vec::new(),
         }
     }
 }
@@ -536,11 +559,11 @@ impl ViewCache {
         }
     }
 
-    fn get(&self, key: &ViewKey) -> Option<web::Bytes> {
+    pub(super) fn get(&self, key: &ViewKey) -> Option<web::Bytes> {
         self.lock().views.get(key).cloned()
     }
 
-    fn insert(&self, key: ViewKey, bytes: web::Bytes) {
+    pub(super) fn insert(&self, key: ViewKey, bytes: web::Bytes) {
         if bytes.len() > self.budget {
             return;
         }

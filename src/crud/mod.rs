@@ -653,14 +653,19 @@ async fn list(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
+    crate::api::remembered(&state, &identity, &req, list_answer(model, &ctx)).await
+}
+
+async fn list_answer(model: &'static Model, ctx: &Ctx<'_>) -> ApiResult<Json> {
+    let state = ctx.state;
     let pairs = ctx.query.clone();
-    let table = table_of(&state, model)?;
-    let scope = model.hooks.list_scope(&ctx).await?;
-    let mut conditions = filters::conditions(&ctx, model, table, &pairs)?;
-    conditions.extend(model.hooks.extra_filters(&ctx, &pairs).await?);
+    let table = table_of(state, model)?;
+    let scope = model.hooks.list_scope(ctx).await?;
+    let mut conditions = filters::conditions(ctx, model, table, &pairs)?;
+    conditions.extend(model.hooks.extra_filters(ctx, &pairs).await?);
     let options = ListOptions::read(&pairs, false)?;
     conditions.extend(scope);
-    model.hooks.before_list(&ctx).await?;
+    model.hooks.before_list(ctx).await?;
     let (where_sql, params) = where_clause(&conditions);
     let Some(page) = options.page else {
         let rows = state
@@ -675,8 +680,8 @@ async fn list(
                 Some(model.table),
             )
             .await?;
-        let rows = serialize(&ctx, model, rows, options.relations, View::List).await?;
-        return Ok(HttpResponse::Ok().json(pick_fields(rows, &options.fields)));
+        let rows = serialize(ctx, model, rows, options.relations, View::List).await?;
+        return Ok(Json::from(pick_fields(rows, &options.fields)));
     };
     let total = state
         .db
@@ -708,18 +713,18 @@ async fn list(
             )
             .await?;
         pick_fields(
-            serialize(&ctx, model, rows, options.relations, View::List).await?,
+            serialize(ctx, model, rows, options.relations, View::List).await?,
             &options.fields,
         )
     };
-    Ok(HttpResponse::Ok().json(json!({
+    Ok(json!({
         "data": data,
         "total": total,
         "nb_pages": nb_pages,
         "limit": options.limit,
         "offset": offset,
         "page": page,
-    })))
+    }))
 }
 
 async fn get(

@@ -21,6 +21,7 @@ use sqlx::sqlite::{
 use sqlx::{Postgres, Sqlite};
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +45,9 @@ enum Pools {
 pub struct Db {
     pools: Pools,
     schema: Arc<Schema>,
+    /// Counts committed writes: a read answered at one count stays right
+    /// until the next (see [`Db::writes`]).
+    writes: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +102,20 @@ impl Db {
             Pools::Sqlite { read, write }
         };
         let schema = Arc::new(Schema::load(&pools).await?);
-        Ok(Db { pools, schema })
+        Ok(Db {
+            pools,
+            schema,
+            writes: Arc::default(),
+        })
+    }
+
+    /// How many writes this process has committed. Every write goes through
+    /// [`Db::execute`] or a [`Tx`], which count it once committed (before the
+    /// writer answers), so an answer computed from the database alone at one
+    /// count may be given again while the count is the same. Writes by other
+    /// processes on the same database are not counted.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
     }
 
     pub fn backend(&self) -> Backend {
@@ -158,10 +175,12 @@ impl Db {
 
     /// Runs one write outside any transaction; returns the number of rows touched.
     pub async fn execute(&self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
-        match &self.pools {
+        let changed = match &self.pools {
             Pools::Sqlite { write, .. } => value::sqlite_execute(write, sql, params).await,
             Pools::Postgres(pool) => value::pg_execute(pool, sql, params).await,
-        }
+        };
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        changed
     }
 
     /// Inserts one row and returns it as stored (defaults filled in).
@@ -173,16 +192,27 @@ impl Db {
     }
 
     pub async fn begin(&self) -> sqlx::Result<Tx> {
-        Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?, self.schema.clone()),
-            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        let connection = match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                TxConnection::Sqlite(write.begin().await?, self.schema.clone())
+            }
+            Pools::Postgres(pool) => TxConnection::Postgres(pool.begin().await?),
+        };
+        Ok(Tx {
+            connection,
+            writes: self.writes.clone(),
         })
     }
 }
 
 /// A transaction: nothing it wrote is visible to others before `commit`, and
 /// everything is undone if it is dropped without one.
-pub enum Tx {
+pub struct Tx {
+    connection: TxConnection,
+    writes: Arc<AtomicU64>,
+}
+
+enum TxConnection {
     Sqlite(sqlx::Transaction<'static, Sqlite>, Arc<Schema>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
@@ -194,12 +224,12 @@ impl Tx {
         params: &[Value],
         table: Option<&str>,
     ) -> sqlx::Result<Vec<Row>> {
-        match self {
-            Tx::Sqlite(tx, schema) => {
+        match &mut self.connection {
+            TxConnection::Sqlite(tx, schema) => {
                 let table = table.and_then(|name| schema.table(name));
                 value::sqlite_fetch(&mut **tx, sql, params, table).await
             }
-            Tx::Postgres(tx) => value::pg_fetch(&mut **tx, sql, params).await,
+            TxConnection::Postgres(tx) => value::pg_fetch(&mut **tx, sql, params).await,
         }
     }
 
@@ -227,17 +257,20 @@ impl Tx {
     }
 
     pub async fn execute(&mut self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
-        match self {
-            Tx::Sqlite(tx, _) => value::sqlite_execute(&mut **tx, sql, params).await,
-            Tx::Postgres(tx) => value::pg_execute(&mut **tx, sql, params).await,
+        match &mut self.connection {
+            TxConnection::Sqlite(tx, _) => value::sqlite_execute(&mut **tx, sql, params).await,
+            TxConnection::Postgres(tx) => value::pg_execute(&mut **tx, sql, params).await,
         }
     }
 
     pub async fn commit(self) -> sqlx::Result<()> {
-        match self {
-            Tx::Sqlite(tx, _) => tx.commit().await,
-            Tx::Postgres(tx) => tx.commit().await,
-        }
+        let committed = match self.connection {
+            TxConnection::Sqlite(tx, _) => tx.commit().await,
+            TxConnection::Postgres(tx) => tx.commit().await,
+        };
+        // Counted even when the commit failed: it may have gone through.
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        committed
     }
 }
 
