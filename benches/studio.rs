@@ -56,6 +56,9 @@ struct Args {
     /// Run only the load scenarios whose label contains this text.
     #[arg(long)]
     only: Option<String>,
+    /// Seconds each scenario runs before it is measured.
+    #[arg(long, default_value_t = 1)]
+    warm_up: u64,
     /// Ignored: cargo bench passes it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -194,6 +197,25 @@ async fn studio_ids(api: &Api, path: &str, names: &[&str]) -> anyhow::Result<Vec
                 .ok_or_else(|| anyhow::anyhow!("no {name} in {path}"))
         })
         .collect()
+}
+
+/// The assets cast in shot `n` (of episode `n / 500`), as a series casts
+/// them: 2 of the 20 recurring assets (the main characters) and 3 of the
+/// episode's own (its sets and props), so that an episode shows a few hundred
+/// assets, not all of them.
+fn cast_in_shot(n: usize, episodes: usize, assets: usize) -> Vec<usize> {
+    let recurring = assets.min(20);
+    let per_episode = ((assets - recurring) / episodes.max(1)).max(1);
+    let episode = n / 500;
+    let mut cast: Vec<usize> = (0..2).map(|k| (n * 7 + k * 13) % recurring).collect();
+    if assets > recurring {
+        cast.extend((0..3).map(|k| {
+            (recurring + episode * per_episode + (n * 7 + k * 13) % per_episode).min(assets - 1)
+        }));
+    }
+    cast.sort_unstable();
+    cast.dedup();
+    cast
 }
 
 async fn seed(api: &Api, args: &Args) -> anyhow::Result<Production> {
@@ -368,14 +390,18 @@ async fn seed(api: &Api, args: &Args) -> anyhow::Result<Production> {
         .iter()
         .enumerate()
         .map(|(n, shot)| {
-            let cast: Vec<Json> = (0..5.min(asset_rows.len()))
-                .map(|k| json!({"asset_id": asset_rows[(n * 7 + k * 13) % asset_rows.len()], "nb_occurences": 1}))
+            let cast: Vec<Json> = cast_in_shot(n, episodes.len(), asset_rows.len())
+                .into_iter()
+                .map(|k| json!({"asset_id": asset_rows[k], "nb_occurences": 1}))
                 .collect();
-            let (api, path) = (api.clone(), format!("/data/projects/{p}/entities/{shot}/casting"));
+            let (api, path) = (
+                api.clone(),
+                format!("/data/projects/{p}/entities/{shot}/casting"),
+            );
             move || async move { api.put(&path, json!(cast)).await }
         })
         .collect();
-    phase("casting (5 assets per shot)", c, jobs).await?;
+    phase("casting (5 assets per shot, per episode)", c, jobs).await?;
 
     let jobs = tasks
         .iter()
@@ -463,14 +489,16 @@ async fn scenario(api: &Api, label: &str, call: Call, args: &Args) -> anyhow::Re
         );
         return Ok(());
     }
-    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    // The first second warms the server's caches up and is not counted: the
+    // figures are of a server in use, not of one just started.
+    let measured_from = Instant::now() + Duration::from_secs(args.warm_up);
+    let deadline = measured_from + Duration::from_secs(args.seconds);
     let (counter, errors, bytes) = (
         Arc::new(AtomicUsize::new(0)),
         Arc::new(AtomicUsize::new(0)),
         Arc::new(AtomicUsize::new(0)),
     );
     let mut clients = tokio::task::JoinSet::new();
-    let started = Instant::now();
     for _ in 0..args.clients {
         let (api, call, counter, errors, bytes) = (
             api.clone(),
@@ -491,16 +519,17 @@ async fn scenario(api: &Api, label: &str, call: Call, args: &Args) -> anyhow::Re
                     request = request.json(&body);
                 }
                 let begun = Instant::now();
-                match request.send().await {
+                let (size, failed) = match request.send().await {
                     Ok(response) if response.status().is_success() => {
-                        let size = response.bytes().await.map_or(0, |b| b.len());
-                        bytes.fetch_add(size, Ordering::Relaxed);
+                        (response.bytes().await.map_or(0, |b| b.len()), false)
                     }
-                    _ => {
-                        errors.fetch_add(1, Ordering::Relaxed);
-                    }
+                    _ => (0, true),
+                };
+                if begun >= measured_from {
+                    bytes.fetch_add(size, Ordering::Relaxed);
+                    errors.fetch_add(usize::from(failed), Ordering::Relaxed);
+                    times.push(begun.elapsed());
                 }
-                times.push(begun.elapsed());
             }
             times
         });
@@ -509,8 +538,12 @@ async fn scenario(api: &Api, label: &str, call: Call, args: &Args) -> anyhow::Re
     while let Some(done) = clients.join_next().await {
         times.extend(done?);
     }
-    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed = (Instant::now() - measured_from).as_secs_f64();
     times.sort();
+    if times.is_empty() {
+        println!("| {label} | no request finished |  |  |  |  |");
+        return Ok(());
+    }
     let at =
         |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
     println!(

@@ -701,14 +701,18 @@ async fn sequence_casting(
     if sequence["project_id"].as_str() != Some(path.0.as_str()) {
         return Err(ApiError::Forbidden);
     }
-    let map = casting_map(
-        &ctx,
-        "sh.parent_id = $1",
-        vec![id_of(&sequence["id"])?],
-        true,
+    super::remembered(
+        &state,
+        &identity,
+        &req,
+        casting_map(
+            &ctx,
+            "sh.parent_id = $1",
+            vec![id_of(&sequence["id"])?],
+            true,
+        ),
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(map))
+    .await
 }
 
 async fn all_shots_casting(
@@ -720,14 +724,18 @@ async fn all_shots_casting(
     let ctx = Ctx::new(&state, &identity, &req);
     readers(&ctx, &json!(*path)).await?;
     let project = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-    let map = casting_map(
-        &ctx,
-        "sh.project_id = $1 AND sh.parent_id IS NOT NULL",
-        vec![project.into()],
-        true,
+    super::remembered(
+        &state,
+        &identity,
+        &req,
+        casting_map(
+            &ctx,
+            "sh.project_id = $1 AND sh.parent_id IS NOT NULL",
+            vec![project.into()],
+            true,
+        ),
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(map))
+    .await
 }
 
 async fn episodes_casting(
@@ -739,8 +747,13 @@ async fn episodes_casting(
     let ctx = Ctx::new(&state, &identity, &req);
     readers(&ctx, &json!(*path)).await?;
     let project = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-    let map = casting_map(&ctx, "sh.project_id = $1", vec![project.into()], false).await?;
-    Ok(HttpResponse::Ok().json(map))
+    super::remembered(
+        &state,
+        &identity,
+        &req,
+        casting_map(&ctx, "sh.project_id = $1", vec![project.into()], false),
+    )
+    .await
 }
 
 async fn delete_link(
@@ -1136,14 +1149,18 @@ async fn episode_shots_casting(
     }
     let project = Uuid::parse_str(&path.0).map_err(|_| ApiError::NotFound)?;
     let episode = Uuid::parse_str(&path.1).map_err(|_| ApiError::NotFound)?;
-    let map = casting_map(
-        &ctx,
-        "sh.project_id = $1 AND sq.parent_id = $2",
-        vec![project.into(), episode.into()],
-        true,
+    super::remembered(
+        &state,
+        &identity,
+        &req,
+        casting_map(
+            &ctx,
+            "sh.project_id = $1 AND sq.parent_id = $2",
+            vec![project.into(), episode.into()],
+            true,
+        ),
     )
-    .await?;
-    Ok(HttpResponse::Ok().json(map))
+    .await
 }
 
 async fn asset_type_casting(
