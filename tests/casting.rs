@@ -361,3 +361,48 @@ async fn assets_are_cast_in_many_entities_at_once() {
         .await;
     assert_eq!(episode_map.as_object().unwrap().len(), 2);
 }
+
+/// Shots of one episode cast the same assets at once: the episode gets one
+/// link per asset, and no request fails (PostgreSQL refused the second link).
+#[tokio::test]
+async fn shots_of_one_episode_cast_together() {
+    let app = spawn_app().await;
+    let s = show(&app).await;
+    let mut shots = vec![s.shot.clone()];
+    for n in 2..=8 {
+        shots.push(
+            make(
+                &app,
+                &s.admin,
+                &s.project,
+                "Shot",
+                &format!("SH0{n}0"),
+                &s.sequence,
+            )
+            .await,
+        );
+    }
+    let casts = shots.iter().map(|shot| {
+        let url = format!("/data/projects/{}/entities/{}/casting", s.project, id(shot));
+        let body = json!([{"asset_id": s.bunny}, {"asset_id": s.tree}]);
+        let (app, admin) = (&app, &s.admin);
+        async move { app.put(&url, admin, body).await.0 }
+    });
+    let statuses = futures_util::future::join_all(casts).await;
+    assert_eq!(statuses, vec![200; shots.len()]);
+    let (_, episode_casting) = app
+        .get(
+            &format!(
+                "/data/projects/{}/entities/{}/casting",
+                s.project,
+                id(&s.episode)
+            ),
+            &s.admin,
+        )
+        .await;
+    assert_eq!(
+        episode_casting.as_array().map(Vec::len),
+        Some(2),
+        "{episode_casting}"
+    );
+}

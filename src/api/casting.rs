@@ -303,6 +303,14 @@ async fn cast(tx: &mut Tx, author: Uuid, target: &Row, entry: &Entry) -> ApiResu
         return Ok(update.record(tx, author).await?);
     }
     if let Some(episode) = episode_of_shot(tx, target).await? {
+        // The episode's row first: two shots of one episode cast at once would
+        // otherwise both find its link missing and both add it (PostgreSQL
+        // refuses the second; SQLite has one writer anyway).
+        tx.execute(
+            "UPDATE entity SET updated_at = updated_at WHERE id = $1",
+            &[id_of(&episode)?],
+        )
+        .await?;
         if link_between(tx, &episode, entry.asset).await?.is_none() {
             insert_link(
                 tx,
