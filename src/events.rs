@@ -33,11 +33,13 @@ impl Event {
         self
     }
 
+    /// Records the event with the transaction's other writes; it is written
+    /// when the transaction commits (nothing reads events before).
     pub async fn record(self, tx: &mut Tx, author: Uuid) -> sqlx::Result<()> {
         let stamp = now();
-        tx.insert(
+        tx.insert_at_commit(
             "api_event",
-            &[
+            vec![
                 ("id", Uuid::now_v7().into()),
                 ("name", self.name.into()),
                 ("user_id", author.into()),
@@ -46,8 +48,7 @@ impl Event {
                 ("created_at", stamp.into()),
                 ("updated_at", stamp.into()),
             ],
-        )
-        .await?;
+        );
         Ok(())
     }
 }

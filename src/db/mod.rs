@@ -210,6 +210,7 @@ impl Db {
         Ok(Tx {
             connection,
             writes: self.writes.clone(),
+            deferred: Vec::new(),
         })
     }
 }
@@ -219,7 +220,12 @@ impl Db {
 pub struct Tx {
     connection: TxConnection,
     writes: Arc<AtomicU64>,
+    /// Rows written together at commit (see [`Tx::insert_at_commit`]).
+    deferred: Vec<(&'static str, Vec<(&'static str, Value)>)>,
 }
+
+/// Rows in one deferred INSERT: few enough parameters for either backend.
+const DEFERRED_ROWS_PER_STATEMENT: usize = 100;
 
 enum TxConnection {
     Sqlite(sqlx::Transaction<'static, Sqlite>, Arc<Schema>),
@@ -272,7 +278,48 @@ impl Tx {
         }
     }
 
-    pub async fn commit(self) -> sqlx::Result<()> {
+    /// Adds a row nothing reads before the commit (an event): such rows are
+    /// written when the transaction commits, one statement per table for all
+    /// of them, instead of a round trip each while the transaction holds
+    /// SQLite's single writer.
+    pub fn insert_at_commit(&mut self, table: &'static str, row: Vec<(&'static str, Value)>) {
+        self.deferred.push((table, row));
+    }
+
+    async fn write_deferred(&mut self) -> sqlx::Result<()> {
+        let deferred = std::mem::take(&mut self.deferred);
+        let same_statement = |a: &(&str, Vec<(&str, Value)>), b: &(&str, Vec<(&str, Value)>)| {
+            a.0 == b.0 && a.1.iter().map(|c| c.0).eq(b.1.iter().map(|c| c.0))
+        };
+        for group in deferred.chunk_by(same_statement) {
+            for rows in group.chunks(DEFERRED_ROWS_PER_STATEMENT) {
+                let (table, first) = &rows[0];
+                let columns: Vec<&str> = first.iter().map(|(column, _)| *column).collect();
+                let mut params = Vec::new();
+                let mut tuples = Vec::new();
+                for (_, row) in rows {
+                    let marks: Vec<String> = row
+                        .iter()
+                        .map(|(_, value)| {
+                            params.push(value.clone());
+                            format!("${}", params.len())
+                        })
+                        .collect();
+                    tuples.push(format!("({})", marks.join(", ")));
+                }
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES {}",
+                    columns.join(", "),
+                    tuples.join(", ")
+                );
+                self.execute(&sql, &params).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        self.write_deferred().await?;
         let committed = match self.connection {
             TxConnection::Sqlite(tx, _) => tx.commit().await,
             TxConnection::Postgres(tx) => tx.commit().await,
