@@ -40,6 +40,15 @@ impl ApiError {
         ApiError::BadRequest(message.into())
     }
 
+    /// Zou's 400 for a refused action: `{"error": true, "message": ...}`,
+    /// without the `data` key of [`ApiError::bad_request`].
+    pub fn refused(message: impl Into<String>) -> ApiError {
+        ApiError::Body(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": true, "message": message.into()}),
+        )
+    }
+
     pub fn invalid_field(field: &str, message: impl Into<String>) -> ApiError {
         ApiError::Validation(vec![(field.to_string(), message.into())])
     }

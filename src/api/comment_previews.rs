@@ -8,12 +8,12 @@ use super::{body_fields, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::models::comments::check_comment_access;
-use crate::crud::models::files::PREVIEW_FILES;
+use crate::crud::models::files::{check_revision_free, PREVIEW_FILES};
 use crate::crud::scope::{require_manager, task_action_access};
 use crate::crud::{delete_row, id_of, read_rows, Ctx};
 use crate::db::{now, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value as Json};
 use uuid::Uuid;
@@ -39,13 +39,6 @@ pub(super) fn routes() -> Vec<Route> {
             |r| r.to(remove),
         ),
     ]
-}
-
-fn refused(message: String) -> ApiError {
-    ApiError::Body(
-        StatusCode::BAD_REQUEST,
-        json!({"error": true, "message": message}),
-    )
 }
 
 /// The optional `revision` of the body: an integer, 0 or more.
@@ -252,19 +245,7 @@ async fn placement(
         (None, Some(revision)) => (revision, next_position(tx, &task_key, revision).await?),
         (Some(revision), first) => {
             if first.is_none() {
-                let taken = tx
-                    .fetch_optional(
-                        "SELECT id FROM preview_file WHERE task_id = $1 AND revision = $2 AND position = 1",
-                        &[task_key.clone(), Value::Int(revision)],
-                        None,
-                    )
-                    .await?;
-                if taken.is_some() {
-                    return Err(refused(format!(
-                        "Revision {revision} already exists for this task. Choose a different \
-                         revision number, or omit it to let the revision auto-increment."
-                    )));
-                }
+                check_revision_free(tx, &task_key, revision, &Value::Null).await?;
             }
             (revision, next_position(tx, &task_key, revision).await?)
         }
@@ -278,8 +259,8 @@ async fn placement(
             )
             .await?;
         if project.is_some_and(|p| p["is_single_preview_per_revision"] == json!(true)) {
-            return Err(refused(
-                "Only one preview file is allowed per revision for this project.".into(),
+            return Err(ApiError::refused(
+                "Only one preview file is allowed per revision for this project.",
             ));
         }
     }

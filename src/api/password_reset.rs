@@ -3,8 +3,8 @@
 //! Tusk sends no mail: the tokens are stored all the same, and an admin gives
 //! the link from `reset-password-link` (the invitation's token, while live).
 
-use super::person_actions::{not_a_bot, refused, required_string};
-use super::{body_fields, Route};
+use super::person_actions::{may_set_password, not_a_bot, required_strings};
+use super::Route;
 use crate::app::AppState;
 use crate::auth::reset_tokens::{self, INVITATION_LIFETIME, RESET_LIFETIME};
 use crate::auth::{password, Identity};
@@ -14,7 +14,6 @@ use crate::persons::Person;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
-use tusk_actors::role::Role;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![
@@ -66,21 +65,6 @@ async fn person_by_email(state: &AppState, email: &str) -> ApiResult<Option<Pers
         .transpose()
 }
 
-/// The required string fields of the body, or Zou's validation error.
-fn fields<const N: usize>(
-    req: &HttpRequest,
-    body: &[u8],
-    keys: [&str; N],
-) -> ApiResult<[String; N]> {
-    let fields = body_fields(req, body)?;
-    let values = keys.map(|key| required_string(&fields, key));
-    let errors: Vec<_> = values.iter().filter_map(|v| v.clone().err()).collect();
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    Ok(values.map(Result::unwrap_or_default))
-}
-
 /// Answers the same whether the account exists or not, so that this public
 /// route does not tell who has an account.
 async fn request_reset(
@@ -88,7 +72,7 @@ async fn request_reset(
     req: HttpRequest,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let [email] = fields(&req, &body, ["email"])?;
+    let [email] = required_strings(&req, &body, ["email"])?;
     if let Some(person) = person_by_email(&state, &email).await? {
         if person.active {
             let stored_email = person.text("email").unwrap_or(&email);
@@ -105,8 +89,8 @@ async fn reset(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let [email, token, new_password, confirmation] =
-        fields(&req, &body, ["email", "token", "password", "password2"])?;
-    let wrong_token = || refused("Wrong or expired token.");
+        required_strings(&req, &body, ["email", "token", "password", "password2"])?;
+    let wrong_token = || ApiError::refused("Wrong or expired token.");
     let person = person_by_email(&state, &email)
         .await?
         .ok_or_else(wrong_token)?;
@@ -116,13 +100,13 @@ async fn reset(
         return Err(wrong_token());
     }
     if new_password.chars().count() < state.config.min_password_length {
-        return Err(refused("Password is too short."));
+        return Err(ApiError::refused("Password is too short."));
     }
     if new_password != confirmation {
-        return Err(refused("Confirmation password doesn't match."));
+        return Err(ApiError::refused("Confirmation password doesn't match."));
     }
     if !person.active {
-        return Err(refused("User is inactive."));
+        return Err(ApiError::refused("User is inactive."));
     }
     let hash = password::hash(&new_password, state.config.bcrypt_cost);
     tx.execute(
@@ -159,12 +143,7 @@ async fn reset_link(
 ) -> ApiResult<HttpResponse> {
     let person = not_a_bot(&state, &path).await?;
     identity.require_admin()?;
-    if person.id != identity.person.id
-        && person.role == Role::Admin
-        && person.text("password").is_some_and(|hash| !hash.is_empty())
-    {
-        return Err(refused("An admin can't change another admin's password."));
-    }
+    may_set_password(&identity, &person)?;
     let email = person.text("email").unwrap_or_default();
     let token = reset_tokens::current_or_issue(&state.db, email, RESET_LIFETIME).await?;
     Ok(HttpResponse::Ok().json(json!({

@@ -8,7 +8,7 @@ use crate::db::{now, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::persons::Person;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value as Json};
 use tusk_actors::role::Role;
@@ -65,19 +65,8 @@ pub(super) async fn not_a_bot(state: &AppState, id: &str) -> ApiResult<Person> {
     Ok(person)
 }
 
-/// Zou's 400 without a `data` key, which these account actions answer with.
-pub(super) fn refused(message: &str) -> ApiError {
-    ApiError::Body(
-        StatusCode::BAD_REQUEST,
-        json!({"error": true, "message": message}),
-    )
-}
-
 /// A required, non-empty string field of an account action: errors in Zou's wording.
-pub(super) fn required_string(
-    fields: &Map<String, Json>,
-    key: &str,
-) -> Result<String, (String, String)> {
+fn required_string(fields: &Map<String, Json>, key: &str) -> Result<String, (String, String)> {
     let error = |message: &str| (key.to_string(), message.to_string());
     match fields.get(key) {
         None | Some(Json::Null) => Err(error("Field required")),
@@ -89,6 +78,36 @@ pub(super) fn required_string(
     }
 }
 
+/// The body's required string fields, in order, or Zou's validation error
+/// naming each faulty one.
+pub(super) fn required_strings<const N: usize>(
+    req: &HttpRequest,
+    body: &[u8],
+    keys: [&str; N],
+) -> ApiResult<[String; N]> {
+    let fields = body_fields(req, body)?;
+    let values = keys.map(|key| required_string(&fields, key));
+    let errors: Vec<_> = values.iter().filter_map(|v| v.clone().err()).collect();
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(values.map(Result::unwrap_or_default))
+}
+
+/// An admin sets their own password, or that of anyone but another admin
+/// who has one.
+pub(super) fn may_set_password(identity: &Identity, target: &Person) -> ApiResult<()> {
+    if target.id != identity.person.id
+        && target.role == Role::Admin
+        && target.text("password").is_some_and(|hash| !hash.is_empty())
+    {
+        return Err(ApiError::refused(
+            "An admin can't change another admin's password.",
+        ));
+    }
+    Ok(())
+}
+
 async fn change_password(
     state: web::Data<AppState>,
     identity: Identity,
@@ -98,35 +117,16 @@ async fn change_password(
 ) -> ApiResult<HttpResponse> {
     let target = not_a_bot(&state, &path).await?;
     identity.require_admin()?;
-    let fields = body_fields(&req, &body)?;
-    let (first, second) = (
-        required_string(&fields, "password"),
-        required_string(&fields, "password_2"),
-    );
-    let errors: Vec<(String, String)> = [&first, &second]
-        .into_iter()
-        .filter_map(|field| field.clone().err())
-        .collect();
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let (Ok(new_password), Ok(confirmation)) = (first, second) else {
-        return Err(ApiError::internal("password fields checked above"));
-    };
+    let [new_password, confirmation] = required_strings(&req, &body, ["password", "password_2"])?;
     if new_password != confirmation {
         return Err(ApiError::invalid_field(
             "",
             "Value error, Confirmation password doesn't match.",
         ));
     }
-    if target.id != identity.person.id
-        && target.role == Role::Admin
-        && target.text("password").is_some_and(|hash| !hash.is_empty())
-    {
-        return Err(refused("An admin can't change another admin's password."));
-    }
+    may_set_password(&identity, &target)?;
     if new_password.chars().count() < state.config.min_password_length {
-        return Err(refused("Password is too short."));
+        return Err(ApiError::refused("Password is too short."));
     }
     let hash = password::hash(&new_password, state.config.bcrypt_cost);
     let mut tx = state.db.begin().await?;
@@ -151,13 +151,15 @@ async fn disable_two_factor(
     let target = not_a_bot(&state, &path).await?;
     identity.require_admin()?;
     if target.role == Role::Admin && target.id != identity.person.id {
-        return Err(refused("An admin can't disable 2FA for other admins."));
+        return Err(ApiError::refused(
+            "An admin can't disable 2FA for other admins.",
+        ));
     }
     let enabled = ["totp_enabled", "email_otp_enabled", "fido_enabled"]
         .iter()
         .any(|flag| target.row.get(*flag).and_then(Json::as_bool) == Some(true));
     if !enabled {
-        return Err(refused(
+        return Err(ApiError::refused(
             "Two factor authentication not enabled for this user.",
         ));
     }

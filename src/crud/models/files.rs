@@ -341,22 +341,7 @@ impl Hooks for PreviewFiles {
             return Ok(());
         }
         let task = id_of(&row["task_id"])?;
-        let taken = tx
-            .fetch_optional(
-                "SELECT id FROM preview_file WHERE task_id = $1 AND revision = $2 AND position = 1 AND id <> $3",
-                &[task.clone(), Value::Int(revision), id_of(&row["id"])?],
-                None,
-            )
-            .await?;
-        if taken.is_some() {
-            return Err(ApiError::Body(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                serde_json::json!({"error": true, "message": format!(
-                    "Revision {revision} already exists for this task. Choose a different revision number, \
-                     or omit it to let the revision auto-increment."
-                )}),
-            ));
-        }
+        check_revision_free(tx, &task, revision, &id_of(&row["id"])?).await?;
         tx.execute(
             "UPDATE preview_file SET revision = $1 WHERE task_id = $2 AND revision = $3 AND id <> $4",
             &[Value::Int(revision), task, Value::Int(row["revision"].as_i64().unwrap_or(0)), id_of(&row["id"])?],
@@ -392,6 +377,31 @@ impl Hooks for PreviewFiles {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// A task's revision opens with one file (position 1): refuses `revision`
+/// when another preview than `except` already opens it.
+pub(crate) async fn check_revision_free(
+    tx: &mut Tx,
+    task: &Value,
+    revision: i64,
+    except: &Value,
+) -> ApiResult<()> {
+    let taken = tx
+        .fetch_optional(
+            "SELECT id FROM preview_file WHERE task_id = $1 AND revision = $2 AND position = 1 \
+             AND id IS DISTINCT FROM $3",
+            &[task.clone(), Value::Int(revision), except.clone()],
+            None,
+        )
+        .await?;
+    match taken {
+        Some(_) => Err(ApiError::refused(format!(
+            "Revision {revision} already exists for this task. Choose a different revision number, \
+             or omit it to let the revision auto-increment."
+        ))),
+        None => Ok(()),
     }
 }
 
