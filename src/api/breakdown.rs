@@ -11,7 +11,7 @@ use crate::crud::{column_filters, where_clause, Condition, Ctx};
 use crate::db::{now, ColumnKind, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value as Json};
 use std::collections::HashMap;
@@ -809,10 +809,10 @@ async fn delete(
             .await;
         if let Err(error) = deleted {
             return Err(match ApiError::from(error) {
-                ApiError::Body(..) => ApiError::Body(
-                    StatusCode::BAD_REQUEST,
-                    json!({"error": true, "message": format!("Some data are still linked to this {}.", kind.event_prefix())}),
-                ),
+                ApiError::Body(..) => ApiError::refused(format!(
+                    "Some data are still linked to this {}.",
+                    kind.event_prefix()
+                )),
                 other => other,
             });
         }

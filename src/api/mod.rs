@@ -269,12 +269,7 @@ pub fn body_fields(req: &HttpRequest, body: &[u8]) -> ApiResult<Map<String, Json
                         "The request body must be a JSON object.",
                     ))
                 }
-                Err(_) => {
-                    return Err(ApiError::Body(
-                        actix_web::http::StatusCode::BAD_REQUEST,
-                        json!({"error": true, "message": BAD_REQUEST}),
-                    ))
-                }
+                Err(_) => return Err(ApiError::refused(BAD_REQUEST)),
             }
         }
     } else if !trimmed.is_empty() {

@@ -757,10 +757,7 @@ fn json_object(body: &[u8]) -> ApiResult<Map<String, Json>> {
             ))
         }
         Ok(_) => Err(ApiError::bad_request("The data must be a JSON object.")),
-        Err(_) => Err(ApiError::Body(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            json!({"error": true, "message": crate::error::BAD_REQUEST}),
-        )),
+        Err(_) => Err(ApiError::refused(crate::error::BAD_REQUEST)),
     }
 }
 

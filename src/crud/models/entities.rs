@@ -615,9 +615,8 @@ impl Hooks for Tasks {
             .ok_or(ApiError::NotFound)?;
         let for_entity = task_type["for_entity"].as_str().unwrap_or("Asset");
         if entity_kind(entity["type_name"].as_str().unwrap_or("")) != for_entity {
-            return Err(ApiError::Body(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                json!({"error": true, "message": "Task type of the task does not match entity type."}),
+            return Err(ApiError::refused(
+                "Task type of the task does not match entity type.",
             ));
         }
         if data

@@ -465,10 +465,7 @@ impl Hooks for Persons {
     }
 
     fn still_referenced(&self) -> ApiError {
-        ApiError::Body(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            json!({"error": true, "message": "Some data are still linked to given person."}),
-        )
+        ApiError::refused("Some data are still linked to given person.")
     }
 
     fn present(&self, ctx: &Ctx<'_>, mut row: Row, view: View) -> Row {

@@ -363,10 +363,7 @@ impl Hooks for Projects {
             )
             .await?;
         if status.is_some_and(|s| s["name"] == "Open") {
-            return Err(ApiError::Body(
-                actix_web::http::StatusCode::BAD_REQUEST,
-                json!({"error": true, "message": "Only closed projects can be deleted"}),
-            ));
+            return Err(ApiError::refused("Only closed projects can be deleted"));
         }
         Ok(())
     }
