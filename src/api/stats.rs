@@ -147,15 +147,10 @@ async fn answer(
     let id =
         Uuid::parse_str(project["id"].as_str().unwrap_or_default()).map_err(ApiError::internal)?;
     let key = ViewKey::derived(id, &snapshot, view, variant);
-    let bytes = match ctx.state.views.get(&key) {
-        Some(bytes) => bytes,
-        None => {
-            let written = write(&snapshot, &statuses, vendor.as_deref());
-            let bytes = web::Bytes::from(serde_json::to_vec(&written).map_err(ApiError::internal)?);
-            ctx.state.views.insert(key, bytes.clone());
-            bytes
-        }
-    };
+    let bytes = ctx
+        .state
+        .views
+        .get_or_write(key, || write(&snapshot, &statuses, vendor.as_deref()))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(bytes))

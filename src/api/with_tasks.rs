@@ -428,16 +428,9 @@ async fn with_tasks(
             .await?
             .map_or(Json::Null, |p| p["name"].clone());
         let key = ViewKey::new(project, &snapshot, kind, &filter, &name, &viewer);
-        let bytes = match state.views.get(&key) {
-            Some(bytes) => bytes,
-            None => {
-                let rows = build(&snapshot, kind, &name, &filter, &viewer);
-                let bytes =
-                    web::Bytes::from(serde_json::to_vec(&rows).map_err(ApiError::internal)?);
-                state.views.insert(key, bytes.clone());
-                bytes
-            }
-        };
+        let bytes = state
+            .views
+            .get_or_write(key, || build(&snapshot, kind, &name, &filter, &viewer))?;
         parts.push(bytes);
     }
     Ok(HttpResponse::Ok()
@@ -559,11 +552,21 @@ impl ViewCache {
         }
     }
 
-    pub(super) fn get(&self, key: &ViewKey) -> Option<web::Bytes> {
-        self.lock().views.get(key).cloned()
+    /// The view kept under `key`, or the one `write` makes, kept from now on.
+    pub(super) fn get_or_write<T: Serialize>(
+        &self,
+        key: ViewKey,
+        write: impl FnOnce() -> T,
+    ) -> ApiResult<web::Bytes> {
+        if let Some(bytes) = self.lock().views.get(&key).cloned() {
+            return Ok(bytes);
+        }
+        let bytes = web::Bytes::from(serde_json::to_vec(&write()).map_err(ApiError::internal)?);
+        self.insert(key, bytes.clone());
+        Ok(bytes)
     }
 
-    pub(super) fn insert(&self, key: ViewKey, bytes: web::Bytes) {
+    fn insert(&self, key: ViewKey, bytes: web::Bytes) {
         if bytes.len() > self.budget {
             return;
         }
