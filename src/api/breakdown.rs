@@ -761,9 +761,7 @@ async fn delete(
     if !matches!(role, Role::Admin | Role::Manager) && !creator {
         return Err(ApiError::Forbidden);
     }
-    let force = ctx
-        .param("force")
-        .is_some_and(|f| f.eq_ignore_ascii_case("true"));
+    let force = ctx.forced();
     let entity = id_of(&row["id"])?;
     let project = scope::project_id(row.get("project_id"));
     let key = format!("{}_id", kind.event_prefix());
@@ -988,9 +986,7 @@ async fn delete_entities(
         return Err(ApiError::NotFound);
     }
     let ids = batch_ids(&body)?;
-    let force = ctx
-        .param("force")
-        .is_some_and(|f| f.eq_ignore_ascii_case("true"));
+    let force = ctx.forced();
     let me = identity.person.id.to_string();
     let mut targets = Vec::new();
     for id in &ids {

@@ -200,9 +200,7 @@ async fn remove(
         return Err(ApiError::NotFound);
     }
     check_comment_access(&ctx, &comment).await?;
-    let force = ctx
-        .param("force")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let force = ctx.forced();
     if force {
         require_manager(&ctx, Some(&task["project_id"])).await?;
     }

@@ -44,6 +44,13 @@ impl<'a> Ctx<'a> {
         first(&self.query, name)
     }
 
+    /// Whether the request says `?force=true` (deletes that take what hangs
+    /// off the row with it).
+    pub fn forced(&self) -> bool {
+        self.param("force")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
     pub fn db(&self) -> &Db {
         &self.state.db
     }
@@ -1083,9 +1090,7 @@ async fn delete(
     let id = parse_id(&id)?;
     let row = find(&state.db, model, id).await?;
     model.hooks.check_delete(&ctx, &row).await?;
-    let force = ctx
-        .param("force")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let force = ctx.forced();
     delete_row(&ctx, model, &row, force).await?;
     Ok(HttpResponse::NoContent().finish())
 }

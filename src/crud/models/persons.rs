@@ -273,10 +273,7 @@ impl Hooks for Persons {
         ctx: &Ctx<'_>,
         _row: &Row,
     ) -> ApiResult<Option<(Uuid, tusk_actors::project::Touched)>> {
-        if ctx
-            .param("force")
-            .is_some_and(|f| f.eq_ignore_ascii_case("true"))
-        {
+        if ctx.forced() {
             ctx.state.projects.forget_all();
         }
         Ok(None)
