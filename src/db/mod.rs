@@ -224,6 +224,32 @@ pub struct Tx {
     deferred: Vec<(&'static str, Vec<(&'static str, Value)>)>,
 }
 
+/// `INSERT INTO table (columns) VALUES (...), (...)` for rows that name the
+/// same columns in the same order (the first row's), and its parameters.
+fn insert_statement(table: &str, rows: &[&[(&str, Value)]]) -> (String, Vec<Value>) {
+    let columns: Vec<&str> = rows[0].iter().map(|(column, _)| *column).collect();
+    let mut params = Vec::new();
+    let tuples: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            let marks: Vec<String> = row
+                .iter()
+                .map(|(_, value)| {
+                    params.push(value.clone());
+                    format!("${}", params.len())
+                })
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES {}",
+        columns.join(", "),
+        tuples.join(", ")
+    );
+    (sql, params)
+}
+
 /// Rows in one deferred INSERT: few enough parameters for either backend.
 const DEFERRED_ROWS_PER_STATEMENT: usize = 100;
 
@@ -259,15 +285,10 @@ impl Tx {
 
     /// Inserts one row and returns it as stored (defaults filled in).
     pub async fn insert(&mut self, table: &str, values: &[(&str, Value)]) -> sqlx::Result<Row> {
-        let columns: Vec<&str> = values.iter().map(|(column, _)| *column).collect();
-        let placeholders: Vec<String> = (1..=values.len()).map(|n| format!("${n}")).collect();
-        let sql = format!(
-            "INSERT INTO {table} ({}) VALUES ({}) RETURNING *",
-            columns.join(", "),
-            placeholders.join(", ")
-        );
-        let params: Vec<Value> = values.iter().map(|(_, value)| value.clone()).collect();
-        let row = self.fetch_optional(&sql, &params, Some(table)).await?;
+        let (sql, params) = insert_statement(table, &[values]);
+        let row = self
+            .fetch_optional(&format!("{sql} RETURNING *"), &params, Some(table))
+            .await?;
         row.ok_or(sqlx::Error::RowNotFound)
     }
 
@@ -293,25 +314,8 @@ impl Tx {
         };
         for group in deferred.chunk_by(same_statement) {
             for rows in group.chunks(DEFERRED_ROWS_PER_STATEMENT) {
-                let (table, first) = &rows[0];
-                let columns: Vec<&str> = first.iter().map(|(column, _)| *column).collect();
-                let mut params = Vec::new();
-                let mut tuples = Vec::new();
-                for (_, row) in rows {
-                    let marks: Vec<String> = row
-                        .iter()
-                        .map(|(_, value)| {
-                            params.push(value.clone());
-                            format!("${}", params.len())
-                        })
-                        .collect();
-                    tuples.push(format!("({})", marks.join(", ")));
-                }
-                let sql = format!(
-                    "INSERT INTO {table} ({}) VALUES {}",
-                    columns.join(", "),
-                    tuples.join(", ")
-                );
+                let values: Vec<&[(&str, Value)]> = rows.iter().map(|(_, row)| &row[..]).collect();
+                let (sql, params) = insert_statement(rows[0].0, &values);
                 self.execute(&sql, &params).await?;
             }
         }
