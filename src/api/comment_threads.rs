@@ -5,7 +5,7 @@
 
 use super::comments::{
     self, check_retakes, mentions, one, post, publish, read_request, record, refresh, replay,
-    shown, Notice, Posting,
+    shown, Audience, Notice, Posting, Surroundings,
 };
 use super::{text_of, Route};
 use crate::app::AppState;
@@ -639,9 +639,9 @@ async fn reply(
         repliers,
         changed: false,
         mentions: &people,
-        departments: &departments,
+        audience: Audience::read(&mut tx, &task, &entity, &departments).await?,
     };
-    comments::notify(&mut tx, &task, &entity, &comment, notice).await?;
+    comments::notify(&mut tx, &task, &comment, notice)?;
     tx.commit().await?;
     let mut answer = written;
     if !attachments.is_empty() {
@@ -832,9 +832,9 @@ async fn move_comment(
         repliers: Vec::new(),
         changed: false,
         mentions: &lists[0],
-        departments: &lists[1],
+        audience: Audience::read(&mut tx, &target_now, &entity, &lists[1]).await?,
     };
-    comments::notify(&mut tx, &target_now, &entity, &moved, notice).await?;
+    comments::notify(&mut tx, &target_now, &moved, notice)?;
     publish(&mut tx, &target_now, &entity, &moved, false).await?;
     tx.commit().await?;
     refresh(
@@ -1011,10 +1011,15 @@ async fn post_all(
 ) -> ApiResult<HttpResponse> {
     let author = one(&state.db, "person", &identity.person.id.to_string()).await?;
     let departments = identity.person.department_ids(&state.db).await?;
+    let mut surroundings = Vec::new();
+    for plan in &planned {
+        let mut db = state.db.clone();
+        surroundings.push(Surroundings::read(&mut db, &plan.task, &plan.status, &plan.text).await?);
+    }
     let mut tx = state.db.begin().await?;
     let mut answers = Vec::new();
     let mut touched = Vec::new();
-    for plan in &planned {
+    for (plan, surroundings) in planned.iter().zip(surroundings) {
         let posting = Posting {
             task: &plan.task,
             author: &author,
@@ -1026,6 +1031,7 @@ async fn post_all(
             created_at: now(),
             uploads: Vec::new(),
             cross_post: true,
+            surroundings,
         };
         let written = post(state, &mut tx, posting, 0).await?;
         touched.extend(written.tasks.clone());

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, task_action_access, team_role};
 use crate::crud::{id_of, Ctx};
-use crate::db::{now, parse_timestamp, Row, Tx, Value};
+use crate::db::{now, parse_timestamp, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use crate::persons::Person;
@@ -322,6 +322,48 @@ pub(super) struct Posting<'a> {
     pub(super) uploads: Vec<Upload>,
     /// Whether `#task-type` words copy the comment to the entity's other tasks.
     pub(super) cross_post: bool,
+    pub(super) surroundings: Surroundings,
+}
+
+/// What a comment needs to know of its task's surroundings: the entity, the
+/// people and departments the text names, who hears of it, and the status
+/// automations it sets off. The comment route reads it before it takes the
+/// transaction, which then holds SQLite's single writer only to write.
+pub(super) struct Surroundings {
+    entity: Row,
+    mentions: Vec<Json>,
+    departments: Vec<Json>,
+    audience: Audience,
+    automations: Vec<Row>,
+}
+
+impl Surroundings {
+    pub(super) async fn read(
+        r: &mut impl Read,
+        task: &Row,
+        status: &Row,
+        text: &str,
+    ) -> ApiResult<Surroundings> {
+        let entity = entity_of(r, task).await?;
+        let (mentions, departments) = mentions(r, task, text).await?;
+        let audience = Audience::read(r, task, &entity, &departments).await?;
+        let automations = r
+            .fetch_all(
+                "SELECT a.* FROM status_automation a JOIN project_status_automation_link l ON l.status_automation_id = a.id \
+                 WHERE l.project_id = $1 AND (a.archived IS NULL OR a.archived = FALSE) \
+                 AND a.in_task_type_id = $2 AND a.in_task_status_id = $3",
+                &[id_of(&task["project_id"])?, id_of(&task["task_type_id"])?, id_of(&status["id"])?],
+                Some("status_automation"),
+            )
+            .await?;
+        Ok(Surroundings {
+            entity,
+            mentions,
+            departments,
+            audience,
+            automations,
+        })
+    }
 }
 
 /// What a posting wrote, for the answer and the caches.
@@ -351,7 +393,7 @@ fn names(text: &str, name: &str) -> bool {
 
 /// The people of the team and the departments the text mentions.
 pub(super) async fn mentions(
-    tx: &mut Tx,
+    tx: &mut impl Read,
     task: &Row,
     text: &str,
 ) -> ApiResult<(Vec<Json>, Vec<Json>)> {
@@ -589,48 +631,78 @@ pub(super) struct Notice<'a> {
     pub(super) repliers: Vec<Json>,
     pub(super) changed: bool,
     pub(super) mentions: &'a [Json],
-    pub(super) departments: &'a [Json],
+    pub(super) audience: Audience,
 }
 
-/// Assignees and followers of the task (and of its sequence's tasks of that
-/// type) hear of the comment or reply; the people and departments it names are told.
-pub(super) async fn notify(
-    tx: &mut Tx,
-    task: &Row,
-    entity: &Row,
-    comment: &Row,
-    notice: Notice<'_>,
-) -> ApiResult<()> {
+/// Who hears of a comment or reply besides those it names: the task's
+/// assignees and followers (and those of its sequence's tasks of that type),
+/// and the team members of the departments it names.
+pub(super) struct Audience {
+    followers: Vec<Json>,
+    department_members: Vec<Json>,
+}
+
+impl Audience {
+    pub(super) async fn read(
+        r: &mut impl Read,
+        task: &Row,
+        entity: &Row,
+        departments: &[Json],
+    ) -> ApiResult<Audience> {
+        let followers = r
+            .fetch_all(
+                "SELECT person_id FROM task_person_link WHERE task_id = $1 \
+                 UNION SELECT person_id FROM subscription WHERE task_id = $1 \
+                 UNION SELECT person_id FROM subscription WHERE entity_id = $2 AND task_type_id = $3",
+                &[
+                    id_of(&task["id"])?,
+                    id_of(&entity["parent_id"]).unwrap_or(Value::Null),
+                    id_of(&task["task_type_id"])?,
+                ],
+                None,
+            )
+            .await?;
+        let mut department_members = Vec::new();
+        for department in departments {
+            let members = r
+                .fetch_all(
+                    "SELECT d.person_id FROM department_link d JOIN project_person_link l ON l.person_id = d.person_id \
+                     WHERE d.department_id = $1 AND l.project_id = $2",
+                    &[id_of(department)?, id_of(&task["project_id"])?],
+                    None,
+                )
+                .await?;
+            department_members.extend(members.into_iter().map(|m| m["person_id"].clone()));
+        }
+        Ok(Audience {
+            followers: followers
+                .into_iter()
+                .map(|f| f["person_id"].clone())
+                .collect(),
+            department_members,
+        })
+    }
+}
+
+/// Tells the audience of the comment or reply, and the people it names.
+pub(super) fn notify(tx: &mut Tx, task: &Row, comment: &Row, notice: Notice<'_>) -> ApiResult<()> {
     let Notice {
         author,
         reply,
         repliers,
         changed,
         mentions,
-        departments,
+        audience,
     } = notice;
     let (kind, mention_kind) = match reply {
         Some(_) => ("reply", "reply-mention"),
         None => ("comment", "mention"),
     };
-    let followers = tx
-        .fetch_all(
-            "SELECT person_id FROM task_person_link WHERE task_id = $1 \
-             UNION SELECT person_id FROM subscription WHERE task_id = $1 \
-             UNION SELECT person_id FROM subscription WHERE entity_id = $2 AND task_type_id = $3",
-            &[
-                id_of(&task["id"])?,
-                id_of(&entity["parent_id"]).unwrap_or(Value::Null),
-                id_of(&task["task_type_id"])?,
-            ],
-            None,
-        )
-        .await?;
     let mut told = Vec::new();
     let mut heard = HashSet::new();
-    for person in followers
-        .iter()
-        .map(|f| f["person_id"].clone())
+    for person in audience
+        .followers
+        .into_iter()
         .chain(repliers)
         .filter(|p| p != author)
     {
@@ -638,29 +710,19 @@ pub(super) async fn notify(
             told.push((person, kind, changed));
         }
     }
-    let mut named: Vec<Json> = mentions.to_vec();
-    for department in departments {
-        let members = tx
-            .fetch_all(
-                "SELECT d.person_id FROM department_link d JOIN project_person_link l ON l.person_id = d.person_id \
-                 WHERE d.department_id = $1 AND l.project_id = $2",
-                &[id_of(department)?, id_of(&task["project_id"])?],
-                None,
-            )
-            .await?;
-        named.extend(members.into_iter().map(|m| m["person_id"].clone()));
-    }
+    let named = mentions.iter().cloned().chain(audience.department_members);
     let mut once = HashSet::new();
-    for person in named.into_iter().filter(|p| p != author) {
+    for person in named.filter(|p| p != author) {
         if once.insert(person.to_string()) {
             told.push((person, mention_kind, false));
         }
     }
     let stamp = now();
+    // Nothing reads them before the commit: written then, in one statement.
     for (person, kind, change) in told {
-        tx.insert(
+        tx.insert_at_commit(
             "notification",
-            &[
+            vec![
                 ("id", Uuid::now_v7().into()),
                 ("type", kind.into()),
                 ("person_id", id_of(&person)?),
@@ -673,14 +735,13 @@ pub(super) async fn notify(
                 ("created_at", stamp.into()),
                 ("updated_at", stamp.into()),
             ],
-        )
-        .await?;
+        );
     }
     Ok(())
 }
 
 /// The task's entity, with its type's name (which says whether it is a concept).
-pub(super) async fn entity_of(tx: &mut Tx, task: &Row) -> ApiResult<Row> {
+pub(super) async fn entity_of(tx: &mut impl Read, task: &Row) -> ApiResult<Row> {
     tx.fetch_optional(
         "SELECT e.*, et.name AS entity_type_name FROM entity e JOIN entity_type et ON et.id = e.entity_type_id WHERE e.id = $1",
         &[id_of(&task["entity_id"])?],
@@ -702,24 +763,23 @@ pub(super) async fn publish(
         return Ok(());
     }
     let author = Uuid::parse_str(&text_of(&comment["person_id"])).map_err(ApiError::internal)?;
-    let news = tx
-        .insert(
-            "news",
-            &[
-                ("id", Uuid::now_v7().into()),
-                ("author_id", author.into()),
-                ("comment_id", id_of(&comment["id"])?),
-                ("task_id", id_of(&task["id"])?),
-                ("change", changed.into()),
-                (
-                    "created_at",
-                    Value::from_json(crate::db::ColumnKind::Timestamp, &comment["created_at"])
-                        .unwrap_or(Value::Null),
-                ),
-                ("updated_at", now().into()),
-            ],
-        )
-        .await?;
+    let news = Uuid::now_v7();
+    tx.insert_at_commit(
+        "news",
+        vec![
+            ("id", news.into()),
+            ("author_id", author.into()),
+            ("comment_id", id_of(&comment["id"])?),
+            ("task_id", id_of(&task["id"])?),
+            ("change", changed.into()),
+            (
+                "created_at",
+                Value::from_json(crate::db::ColumnKind::Timestamp, &comment["created_at"])
+                    .unwrap_or(Value::Null),
+            ),
+            ("updated_at", now().into()),
+        ],
+    );
     let extra = vec![
         ("task_status_id", comment["task_status_id"].clone()),
         ("task_type_id", task["task_type_id"].clone()),
@@ -729,7 +789,7 @@ pub(super) async fn publish(
         author,
         "news:new",
         "news_id",
-        &news["id"],
+        &json!(news),
         &task["project_id"],
         extra,
     )
@@ -755,10 +815,17 @@ pub(super) fn post<'a>(
             created_at,
             uploads,
             cross_post,
+            surroundings,
         } = posting;
+        let Surroundings {
+            entity,
+            mentions: people,
+            departments,
+            audience,
+            automations,
+        } = surroundings;
         let author_id = Uuid::parse_str(author["id"].as_str().unwrap_or_default())
             .map_err(ApiError::internal)?;
-        let entity = entity_of(tx, task).await?;
         let stamp = now();
         let comment = tx
             .insert(
@@ -779,7 +846,6 @@ pub(super) fn post<'a>(
                 ],
             )
             .await?;
-        let (people, departments) = mentions(tx, task, &text).await?;
         let links = [
             ("comment_mentions", "person", &people),
             ("comment_department_mentions", "department", &departments),
@@ -825,9 +891,9 @@ pub(super) fn post<'a>(
             repliers: Vec::new(),
             changed,
             mentions: &people,
-            departments: &departments,
+            audience,
         };
-        notify(tx, task, &entity, &comment, notice).await?;
+        notify(tx, task, &comment, notice)?;
         publish(tx, task, &entity, &comment, changed).await?;
         let mut written = Written {
             comment,
@@ -845,9 +911,9 @@ pub(super) fn post<'a>(
             }
         }
         if depth < CASCADE_LIMIT {
-            written
-                .tasks
-                .extend(automate(state, tx, task, &entity, status, author, depth).await?);
+            written.tasks.extend(
+                automate(state, tx, task, &entity, status, author, automations, depth).await?,
+            );
         }
         Ok(written)
     })
@@ -913,17 +979,20 @@ async fn cross_post_to(
             &text_of(&sibling["task_status_id"]),
         )
         .await?;
+        let text = format!("{text}\n\n____\nFrom {origin} task");
+        let surroundings = Surroundings::read(tx, &sibling, &status, &text).await?;
         let posting = Posting {
             task: &sibling,
             author,
             status: &status,
-            text: format!("{text}\n\n____\nFrom {origin} task"),
+            text,
             checklist: json!([]),
             links: Vec::new(),
             for_client: false,
             created_at: now(),
             uploads: Vec::new(),
             cross_post: false,
+            surroundings,
         };
         touched.extend(post(state, tx, posting, 0).await?.tasks);
     }
@@ -1022,6 +1091,7 @@ pub(super) async fn replay(tx: &mut Tx, author: Uuid, task: &Row) -> ApiResult<J
 
 /// The project's status automations this status sets off on the entity: a
 /// status for another of its tasks, or what an asset is ready for.
+#[allow(clippy::too_many_arguments)]
 async fn automate(
     state: &AppState,
     tx: &mut Tx,
@@ -1029,17 +1099,9 @@ async fn automate(
     entity: &Row,
     status: &Row,
     author: &Row,
+    rules: Vec<Row>,
     depth: usize,
 ) -> ApiResult<Vec<String>> {
-    let rules = tx
-        .fetch_all(
-            "SELECT a.* FROM status_automation a JOIN project_status_automation_link l ON l.status_automation_id = a.id \
-             WHERE l.project_id = $1 AND (a.archived IS NULL OR a.archived = FALSE) \
-             AND a.in_task_type_id = $2 AND a.in_task_status_id = $3",
-            &[id_of(&task["project_id"])?, id_of(&task["task_type_id"])?, id_of(&status["id"])?],
-            Some("status_automation"),
-        )
-        .await?;
     let kind = crate::crud::models::entities::entity_kind(
         entity["entity_type_name"].as_str().unwrap_or_default(),
     )
@@ -1111,6 +1173,7 @@ async fn automate(
                     names.as_str().unwrap_or_default(),
                     status["name"].as_str().unwrap_or_default()
                 );
+                let surroundings = Surroundings::read(tx, &target, &out_status, &text).await?;
                 let posting = Posting {
                     task: &target,
                     author,
@@ -1122,6 +1185,7 @@ async fn automate(
                     created_at: now(),
                     uploads: Vec::new(),
                     cross_post: false,
+                    surroundings,
                 };
                 touched.extend(post(state, tx, posting, depth + 1).await?.tasks);
             }
@@ -1180,6 +1244,8 @@ async fn comment(
     if status["is_retake"] == json!(true) {
         check_retakes(&state, &task).await?;
     }
+    let surroundings =
+        Surroundings::read(&mut state.db.clone(), &task, &status, &draft.text).await?;
     let mut tx = state.db.begin().await?;
     let posting = Posting {
         task: &task,
@@ -1192,6 +1258,7 @@ async fn comment(
         created_at,
         uploads,
         cross_post: true,
+        surroundings,
     };
     let written = post(&state, &mut tx, posting, 0).await?;
     tx.commit().await?;

@@ -9,6 +9,7 @@
 mod schema;
 pub mod seed;
 mod value;
+mod writer;
 
 pub use schema::{ColumnKind, Schema, Table};
 pub use value::{now, parse_timestamp, Row, Value, TIMESTAMP_FORMAT};
@@ -18,7 +19,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Postgres, Sqlite};
+use sqlx::Postgres;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,12 +31,13 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 #[derive(Clone)]
 enum Pools {
-    /// SQLite allows one writer at a time: writes and transactions go through a
-    /// one-connection pool so they queue in Tusk instead of failing with
-    /// SQLITE_BUSY; reads use their own pool and run concurrently (WAL).
+    /// SQLite allows one writer at a time: writes and transactions go through
+    /// one connection, the [`writer::Writer`], so they queue in Tusk instead of
+    /// failing with SQLITE_BUSY and share their commits; reads use their own
+    /// pool and run concurrently (WAL).
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        writer: writer::Writer,
     },
     Postgres(PgPool),
 }
@@ -65,6 +67,7 @@ impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://...`), creating a SQLite
     /// file if needed, and brings the schema up to date.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
+        let writes = Arc::<AtomicU64>::default();
         let pools = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .context("invalid DATABASE_URL")?
@@ -104,17 +107,23 @@ impl Db {
                 .run(&write)
                 .await
                 .context("migrations failed")?;
+            let writer = writer::Writer::new(write.acquire().await?.detach(), writes.clone());
+            write.close().await;
+            // No ping before each use (sqlx's default): a connection to a
+            // local file does not go stale, and the ping is one more round
+            // trip to SQLite's thread.
             let read = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options.read_only(true))
                 .await?;
-            Pools::Sqlite { read, write }
+            Pools::Sqlite { read, writer }
         };
         let schema = Arc::new(Schema::load(&pools).await?);
         Ok(Db {
             pools,
             schema,
-            writes: Arc::default(),
+            writes,
         })
     }
 
@@ -182,14 +191,12 @@ impl Db {
         Ok(self.fetch_all(sql, params, table).await?.into_iter().next())
     }
 
-    /// Runs one write outside any transaction; returns the number of rows touched.
+    /// Runs one write in a transaction of its own; returns the number of rows touched.
     pub async fn execute(&self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
-        let changed = match &self.pools {
-            Pools::Sqlite { write, .. } => value::sqlite_execute(write, sql, params).await,
-            Pools::Postgres(pool) => value::pg_execute(pool, sql, params).await,
-        };
-        self.writes.fetch_add(1, Ordering::AcqRel);
-        changed
+        let mut tx = self.begin().await?;
+        let changed = tx.execute(sql, params).await?;
+        tx.commit().await?;
+        Ok(changed)
     }
 
     /// Inserts one row and returns it as stored (defaults filled in).
@@ -202,8 +209,8 @@ impl Db {
 
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         let connection = match &self.pools {
-            Pools::Sqlite { write, .. } => {
-                TxConnection::Sqlite(write.begin().await?, self.schema.clone())
+            Pools::Sqlite { writer, .. } => {
+                TxConnection::Sqlite(writer.begin().await?, self.schema.clone())
             }
             Pools::Postgres(pool) => TxConnection::Postgres(pool.begin().await?),
         };
@@ -225,10 +232,11 @@ pub struct Tx {
 }
 
 /// `INSERT INTO table (columns) VALUES (...), (...)` for rows that name the
-/// same columns in the same order (the first row's), and its parameters.
-fn insert_statement(table: &str, rows: &[&[(&str, Value)]]) -> (String, Vec<Value>) {
+/// same columns in the same order (the first row's). Its values are added to
+/// `params` and numbered after those already there, so several statements
+/// can share one parameter list.
+fn insert_statement(table: &str, rows: &[&[(&str, Value)]], params: &mut Vec<Value>) -> String {
     let columns: Vec<&str> = rows[0].iter().map(|(column, _)| *column).collect();
-    let mut params = Vec::new();
     let tuples: Vec<String> = rows
         .iter()
         .map(|row| {
@@ -242,19 +250,22 @@ fn insert_statement(table: &str, rows: &[&[(&str, Value)]]) -> (String, Vec<Valu
             format!("({})", marks.join(", "))
         })
         .collect();
-    let sql = format!(
+    format!(
         "INSERT INTO {table} ({}) VALUES {}",
         columns.join(", "),
         tuples.join(", ")
-    );
-    (sql, params)
+    )
 }
 
 /// Rows in one deferred INSERT: few enough parameters for either backend.
 const DEFERRED_ROWS_PER_STATEMENT: usize = 100;
 
+/// Parameters in one batch of deferred statements sent to SQLite at once
+/// (it numbers at most 32,766).
+const SQLITE_BATCH_PARAMETERS: usize = 30_000;
+
 enum TxConnection {
-    Sqlite(sqlx::Transaction<'static, Sqlite>, Arc<Schema>),
+    Sqlite(writer::WriterTx, Arc<Schema>),
     Postgres(sqlx::Transaction<'static, Postgres>),
 }
 
@@ -268,7 +279,7 @@ impl Tx {
         match &mut self.connection {
             TxConnection::Sqlite(tx, schema) => {
                 let table = table.and_then(|name| schema.table(name));
-                value::sqlite_fetch(&mut **tx, sql, params, table).await
+                value::sqlite_fetch(tx.connection(), sql, params, table).await
             }
             TxConnection::Postgres(tx) => value::pg_fetch(&mut **tx, sql, params).await,
         }
@@ -285,7 +296,8 @@ impl Tx {
 
     /// Inserts one row and returns it as stored (defaults filled in).
     pub async fn insert(&mut self, table: &str, values: &[(&str, Value)]) -> sqlx::Result<Row> {
-        let (sql, params) = insert_statement(table, &[values]);
+        let mut params = Vec::new();
+        let sql = insert_statement(table, &[values], &mut params);
         let row = self
             .fetch_optional(&format!("{sql} RETURNING *"), &params, Some(table))
             .await?;
@@ -294,7 +306,9 @@ impl Tx {
 
     pub async fn execute(&mut self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
         match &mut self.connection {
-            TxConnection::Sqlite(tx, _) => value::sqlite_execute(&mut **tx, sql, params).await,
+            TxConnection::Sqlite(tx, _) => {
+                value::sqlite_execute(tx.connection(), sql, params).await
+            }
             TxConnection::Postgres(tx) => value::pg_execute(&mut **tx, sql, params).await,
         }
     }
@@ -307,30 +321,93 @@ impl Tx {
         self.deferred.push((table, row));
     }
 
+    /// Writes the deferred rows in multi-row INSERTs. SQLite takes several
+    /// statements in one call (each reads its `$n` from the shared list), so
+    /// they all go in one round trip to its thread, while the transaction
+    /// holds the single writer; PostgreSQL runs them one by one.
     async fn write_deferred(&mut self) -> sqlx::Result<()> {
         let deferred = std::mem::take(&mut self.deferred);
         let same_statement = |a: &(&str, Vec<(&str, Value)>), b: &(&str, Vec<(&str, Value)>)| {
             a.0 == b.0 && a.1.iter().map(|c| c.0).eq(b.1.iter().map(|c| c.0))
         };
+        let batched = matches!(self.connection, TxConnection::Sqlite(..));
+        let (mut batch, mut params) = (Vec::new(), Vec::new());
         for group in deferred.chunk_by(same_statement) {
             for rows in group.chunks(DEFERRED_ROWS_PER_STATEMENT) {
                 let values: Vec<&[(&str, Value)]> = rows.iter().map(|(_, row)| &row[..]).collect();
-                let (sql, params) = insert_statement(rows[0].0, &values);
-                self.execute(&sql, &params).await?;
+                batch.push(insert_statement(rows[0].0, &values, &mut params));
+                if !batched || params.len() > SQLITE_BATCH_PARAMETERS {
+                    self.execute(&batch.join(";\n"), &params).await?;
+                    (batch, params) = (Vec::new(), Vec::new());
+                }
             }
+        }
+        if !batch.is_empty() {
+            self.execute(&batch.join(";\n"), &params).await?;
         }
         Ok(())
     }
 
     pub async fn commit(mut self) -> sqlx::Result<()> {
         self.write_deferred().await?;
-        let committed = match self.connection {
+        match self.connection {
+            // The writer counts its group's commit.
             TxConnection::Sqlite(tx, _) => tx.commit().await,
-            TxConnection::Postgres(tx) => tx.commit().await,
-        };
-        // Counted even when the commit failed: it may have gone through.
-        self.writes.fetch_add(1, Ordering::AcqRel);
-        committed
+            TxConnection::Postgres(tx) => {
+                let committed = tx.commit().await;
+                // Counted even when the commit failed: it may have gone through.
+                self.writes.fetch_add(1, Ordering::AcqRel);
+                committed
+            }
+        }
+    }
+}
+
+/// Where reads can go: the database, or a transaction (which sees its own
+/// writes). Work that can read before it takes a transaction reads from
+/// [`Db`], so the reads do not lengthen the time it holds SQLite's writer;
+/// on PostgreSQL it must not read from the pool while it holds a connection
+/// of it, or concurrent requests could wait on each other for connections.
+#[async_trait::async_trait]
+pub trait Read: Send {
+    async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Vec<Row>>;
+
+    async fn fetch_optional(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Option<Row>> {
+        Ok(self.fetch_all(sql, params, table).await?.into_iter().next())
+    }
+}
+
+#[async_trait::async_trait]
+impl Read for Db {
+    async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Vec<Row>> {
+        Db::fetch_all(self, sql, params, table).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Read for Tx {
+    async fn fetch_all(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Vec<Row>> {
+        Tx::fetch_all(self, sql, params, table).await
     }
 }
 
@@ -339,13 +416,13 @@ impl Pools {
     async fn table_columns(&self) -> sqlx::Result<Vec<(String, String, String)>> {
         use sqlx::Row as _;
         match self {
-            Pools::Sqlite { write, .. } => {
+            Pools::Sqlite { read, .. } => {
                 let rows = sqlx::query(
                     "SELECT m.name AS table_name, p.name AS column_name, p.type AS column_type \
                      FROM sqlite_master m JOIN pragma_table_info(m.name) p \
                      WHERE m.type = 'table' ORDER BY m.name, p.cid",
                 )
-                .fetch_all(write)
+                .fetch_all(read)
                 .await?;
                 rows.iter()
                     .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
