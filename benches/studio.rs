@@ -667,7 +667,18 @@ async fn load(api: &Api, production: &Production, args: &Args) -> anyhow::Result
             get(format!("/data/projects/{p}/episodes/retake-stats")),
         ),
         (
-            "shots CSV export",
+            "shots CSV export, one episode",
+            api,
+            get_each(
+                production
+                    .episodes
+                    .iter()
+                    .map(|e| format!("/export/csv/projects/{p}/shots.csv?episode_id={e}"))
+                    .collect(),
+            ),
+        ),
+        (
+            "whole project: shots CSV export",
             api,
             get(format!("/export/csv/projects/{p}/shots.csv")),
         ),

@@ -16,6 +16,7 @@ mod concepts;
 mod departments;
 mod descriptors;
 mod entity_lists;
+mod export;
 mod index;
 mod instances;
 mod news;
@@ -101,6 +102,7 @@ pub fn table() -> Vec<Route> {
         with_tasks::routes(),
         project_settings::routes(),
         casting::routes(),
+        export::routes(),
         breakdown_create::routes(),
         sharing::routes(),
         descriptors::routes(),

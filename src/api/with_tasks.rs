@@ -558,10 +558,21 @@ impl ViewCache {
         key: ViewKey,
         write: impl FnOnce() -> T,
     ) -> ApiResult<web::Bytes> {
+        self.get_or_make(key, || {
+            serde_json::to_vec(&write()).map_err(ApiError::internal)
+        })
+    }
+
+    /// The bytes kept under `key`, or those `make` makes, kept from now on.
+    pub(super) fn get_or_make(
+        &self,
+        key: ViewKey,
+        make: impl FnOnce() -> ApiResult<Vec<u8>>,
+    ) -> ApiResult<web::Bytes> {
         if let Some(bytes) = self.lock().views.get(&key).cloned() {
             return Ok(bytes);
         }
-        let bytes = web::Bytes::from(serde_json::to_vec(&write()).map_err(ApiError::internal)?);
+        let bytes = web::Bytes::from(make()?);
         self.insert(key, bytes.clone());
         Ok(bytes)
     }
