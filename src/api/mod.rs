@@ -28,6 +28,8 @@ mod person_tasks;
 mod person_time;
 mod pictures;
 mod preview_account;
+mod preview_pictures;
+mod preview_uploads;
 mod project_links;
 mod project_settings;
 mod project_tasks;
@@ -144,6 +146,8 @@ pub fn table() -> Vec<Route> {
         person_time::routes(),
         quota_shots::routes(),
         avatars::routes(),
+        preview_uploads::routes(),
+        preview_pictures::routes(),
     ]
     .into_iter()
     .flatten()
