@@ -68,7 +68,8 @@ async fn a_person_uploads_their_avatar_and_everyone_sees_it() {
         vec![json!({"person_id": artist})]
     );
 
-    for path in [url.clone(), format!("{url}.png")] {
+    let upper_case = format!("/pictures/thumbnails/persons/{}.png", artist.to_uppercase());
+    for path in [url.clone(), format!("{url}.png"), upper_case] {
         let avatar = app.download(&path, &other, &[]).await;
         assert_eq!(avatar.status, 200, "{path}");
         assert_eq!(avatar.header("cache-control"), "private, max-age=604800");

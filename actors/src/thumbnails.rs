@@ -131,8 +131,14 @@ pub fn contained_size((width, height): (u32, u32), (bw, bh): (u32, u32)) -> (u32
 }
 
 /// The picture contained in a transparent `box` (see [`contained_size`]).
-pub fn contain(picture: &DynamicImage, (bw, bh): (u32, u32)) -> RgbaImage {
-    let (w, h) = contained_size((picture.width(), picture.height()), (bw, bh));
+pub fn contain(picture: &DynamicImage, size: (u32, u32)) -> RgbaImage {
+    contain_as(picture, (picture.width(), picture.height()), size)
+}
+
+/// [`contain`] for a reduced copy of a `natural`-sized picture: sized and
+/// placed as the picture itself would be.
+fn contain_as(picture: &DynamicImage, natural: (u32, u32), (bw, bh): (u32, u32)) -> RgbaImage {
+    let (w, h) = contained_size(natural, (bw, bh));
     let resized = if (w, h) == (picture.width(), picture.height()) {
         picture.to_rgba8()
     } else {
@@ -167,8 +173,10 @@ pub fn encode(picture: &DynamicImage) -> Png {
     }
 }
 
-fn contained_png(picture: &DynamicImage, size: (u32, u32)) -> Png {
-    encode(&DynamicImage::ImageRgba8(contain(picture, size)))
+fn contained_png(picture: &DynamicImage, natural: (u32, u32), size: (u32, u32)) -> Png {
+    encode(&DynamicImage::ImageRgba8(contain_as(
+        picture, natural, size,
+    )))
 }
 
 /// The original, preview and thumbnails of an uploaded picture.
@@ -183,9 +191,10 @@ pub fn preview_pictures(source: impl BufRead + Seek) -> Result<PreviewPictures, 
     } else {
         original.clone()
     };
+    let natural = (original.width(), original.height());
     Ok(PreviewPictures {
-        thumbnails: contained_png(&small_source, THUMBNAIL),
-        thumbnails_square: contained_png(&small_source, SQUARE),
+        thumbnails: contained_png(&small_source, natural, THUMBNAIL),
+        thumbnails_square: contained_png(&small_source, natural, SQUARE),
         previews: encode(&DynamicImage::ImageRgba8(previews)),
         original: encode(&original),
     })
@@ -193,7 +202,12 @@ pub fn preview_pictures(source: impl BufRead + Seek) -> Result<PreviewPictures, 
 
 /// A 400×400 avatar of an uploaded picture.
 pub fn avatar(source: impl BufRead + Seek) -> Result<Png, Unreadable> {
-    Ok(contained_png(&normalise(decode(source)?), AVATAR))
+    let picture = normalise(decode(source)?);
+    Ok(contained_png(
+        &picture,
+        (picture.width(), picture.height()),
+        AVATAR,
+    ))
 }
 
 /// A job could not finish: it panicked.

@@ -3,7 +3,7 @@
 
 use super::comments::one;
 use super::pictures::{self, Disposition};
-use super::Route;
+use super::{text, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::db::{now, Row};
@@ -104,6 +104,11 @@ async fn owner_row(state: &AppState, owner: Owner, id: &str) -> ApiResult<Row> {
     }
 }
 
+/// The UUID an id of the URL names (404 when it names none).
+fn canonical(id: &str) -> ApiResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| ApiError::NotFound)
+}
+
 /// Persons change their own avatar, project managers their project's, and
 /// admins any.
 async fn check_upload(
@@ -136,13 +141,14 @@ async fn upload(
     payload: web::Payload,
     owner: Owner,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let row = owner_row(&state, owner, &id).await?;
+    let asked = path.into_inner();
+    let row = owner_row(&state, owner, &asked).await?;
+    let id = text(&row, "id");
     check_upload(&state, &identity, owner, &id).await?;
     let received = pictures::receive(&state, &req, payload).await?;
     let avatar = pictures::make_pictures(&state, &received, thumbnails::avatar).await?;
     // Zou stores the file before it finds the organisation has another id.
-    if row["id"].as_str() != Some(id.as_str()) {
+    if canonical(&asked)?.to_string() != id {
         return Err(ApiError::NotFound);
     }
     let stored = state.config.stored_file("pictures", "thumbnails", &id);
@@ -155,7 +161,7 @@ async fn upload(
         return Err(error);
     }
     Ok(HttpResponse::Created().json(json!({
-        "thumbnail_path": format!("pictures/thumbnails/{}/{id}.png", owner.plural()),
+        "thumbnail_path": format!("pictures/thumbnails/{}/{asked}.png", owner.plural()),
     })))
 }
 
@@ -200,18 +206,20 @@ async fn read(
     req: HttpRequest,
     owner: Owner,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let row = owner_row(&state, owner, &id).await?;
+    let row = owner_row(&state, owner, &path).await?;
     if row["has_avatar"] != json!(true) {
         return Err(ApiError::NotFound);
     }
+    // The organisation's is read under the id asked, whatever the organisation's.
+    let id = canonical(&path)?;
     if owner == Owner::Project && !identity.person.role.is_manager_or_above() {
-        let project = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
-        identity.project_role(&state.db, project).await?;
+        identity.project_role(&state.db, id).await?;
     }
     pictures::serve(
         &req,
-        state.config.stored_file("pictures", "thumbnails", &id),
+        state
+            .config
+            .stored_file("pictures", "thumbnails", &id.to_string()),
         mime::IMAGE_PNG,
         &row["updated_at"],
         Disposition::Inline,

@@ -136,26 +136,16 @@ fn processing(req: &HttpRequest, preview: &Row) -> HttpResponse {
         .get(header::ACCEPT)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let (status, body, retry) =
-        if quality(accept, "application/json") > quality(accept, "image/png") {
-            (
-                actix_web::http::StatusCode::ACCEPTED,
-                json!({"status": "processing", "preview_file_id": preview["id"]}),
-                true,
-            )
-        } else {
-            (
-                actix_web::http::StatusCode::NOT_FOUND,
-                json!({"error": true, "message": "Preview file was not found."}),
-                false,
-            )
-        };
-    let mut answer = HttpResponse::build(status);
-    answer.insert_header((header::CACHE_CONTROL, "no-store"));
-    if retry {
-        answer.insert_header((header::RETRY_AFTER, "5"));
+    if quality(accept, "application/json") > quality(accept, "image/png") {
+        HttpResponse::Accepted()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::RETRY_AFTER, "5"))
+            .json(json!({"status": "processing", "preview_file_id": preview["id"]}))
+    } else {
+        HttpResponse::NotFound()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({"error": true, "message": "Preview file was not found."}))
     }
-    answer.json(body)
 }
 
 /// The quality an `Accept` header gives a media type: that of its most
