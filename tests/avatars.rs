@@ -36,6 +36,13 @@ async fn a_person_uploads_their_avatar_and_everyone_sees_it() {
         body,
         json!({"error": true, "message": "Uploaded file is not a readable picture.", "data": null})
     );
+    for bomb in [jpeg_bomb(19_000, 19_000), jpeg_bomb(30_000, 10)] {
+        let (status, body) = app.upload(&url, &token, "me.jpg", bomb).await;
+        assert_eq!(
+            (status, &body["message"]),
+            (400, &json!("Uploaded file is not a readable picture."))
+        );
+    }
     let (status, body) = app.post(&url, &token, json!({})).await;
     assert_eq!(
         (status, &body["message"]),

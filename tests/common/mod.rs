@@ -456,6 +456,16 @@ pub fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
     bytes
 }
 
+/// A small JPEG whose header claims `width`×`height`: a decompression bomb.
+pub fn jpeg_bomb(width: u16, height: u16) -> Vec<u8> {
+    let mut jpeg = picture(8, 8, image::ImageFormat::Jpeg);
+    // The baseline frame header: FF C0, length (2), precision (1), height (2), width (2).
+    let frame = jpeg.windows(2).position(|m| m == [0xFF, 0xC0]).unwrap();
+    jpeg[frame + 5..frame + 7].copy_from_slice(&height.to_be_bytes());
+    jpeg[frame + 7..frame + 9].copy_from_slice(&width.to_be_bytes());
+    jpeg
+}
+
 /// A file as a stored answer: status, headers, bytes.
 pub struct Download {
     pub status: u16,
