@@ -13,6 +13,7 @@ use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Instant;
+use tusk_actors::thumbnails::ThumbnailWorkers;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -29,6 +30,8 @@ pub struct AppState {
     pub views: crate::api::ViewCache,
     /// Answers of read routes, while nothing is written.
     pub answers: crate::api::AnswerCache,
+    /// Decode and resize uploaded pictures, off the HTTP worker threads.
+    pub thumbnails: ThumbnailWorkers,
 }
 
 /// Memory the written breakdown views may hold.
@@ -39,6 +42,10 @@ const ANSWER_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// How long a project nobody asks about keeps its cache.
 const PROJECT_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Picture jobs waiting for a thumbnail worker, beyond those running: each
+/// holds only a received file's path until it runs.
+const THUMBNAIL_QUEUE: usize = 64;
 
 /// Largest request body read into memory (JSON and forms; uploads have their own limits).
 const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
@@ -72,6 +79,10 @@ impl Application {
             projects: crate::projects::ProjectRegistry::new(store, PROJECT_IDLE),
             views: crate::api::ViewCache::new(VIEW_CACHE_BYTES),
             answers: crate::api::AnswerCache::new(ANSWER_CACHE_BYTES),
+            thumbnails: ThumbnailWorkers::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+                THUMBNAIL_QUEUE,
+            )?,
             db,
             openapi: api::openapi().to_string(),
             dummy_hash: password::hash(&password::random_token(16), config.bcrypt_cost),

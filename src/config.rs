@@ -27,16 +27,21 @@ pub struct Config {
 }
 
 impl Config {
-    /// Where a stored file lives, laid out as Zou's local storage does:
-    /// `<data_dir>/<bucket>/<prefix>/<id[0:3]>/<id[3:6]>/<id>`.
+    /// Where a stored file lives, laid out as Zou's local storage does: its
+    /// key `<prefix>-<id>` is split at the first dash into a folder and a
+    /// name, `<data_dir>/<bucket>/<folder>/<name[0:3]>/<name[3:6]>/<name>`.
+    /// A dash in the prefix moves the split: `thumbnails-square` files all
+    /// live in `thumbnails/squ/are/`, as in an existing Zou folder.
     pub fn stored_file(&self, bucket: &str, prefix: &str, id: &str) -> PathBuf {
-        let part = |range: std::ops::Range<usize>| id.get(range).unwrap_or_default();
+        let key = format!("{prefix}-{id}");
+        let (folder, name) = key.split_once('-').unwrap_or((&key, ""));
+        let part = |range: std::ops::Range<usize>| name.get(range).unwrap_or_default();
         self.data_dir
             .join(bucket)
-            .join(prefix)
+            .join(folder)
             .join(part(0..3))
             .join(part(3..6))
-            .join(id)
+            .join(name)
     }
 
     /// The default database: a SQLite file in the data folder.
@@ -101,6 +106,35 @@ mod tests {
             Some("postgres://postgres:s3cret@db.local:5432/zoudb")
         );
         assert_eq!(Config::zou_database_url(|_| None), None);
+    }
+
+    #[test]
+    fn stored_files_are_where_zou_puts_them() {
+        let config = Config {
+            bind: String::new(),
+            data_dir: PathBuf::from("/data"),
+            database_url: String::new(),
+            secret_key: String::new(),
+            bcrypt_cost: 4,
+            min_password_length: 8,
+            default_locale: String::new(),
+            default_timezone: String::new(),
+            public_url: String::new(),
+        };
+        let id = "63e453f1-9655-4c1d-8a58-8e1bd2b4a1c2";
+        let path = |bucket, prefix| config.stored_file(bucket, prefix, id);
+        assert_eq!(
+            path("pictures", "thumbnails"),
+            PathBuf::from(format!("/data/pictures/thumbnails/63e/453/{id}"))
+        );
+        assert_eq!(
+            path("files", "attachments"),
+            PathBuf::from(format!("/data/files/attachments/63e/453/{id}"))
+        );
+        assert_eq!(
+            path("pictures", "thumbnails-square"),
+            PathBuf::from(format!("/data/pictures/thumbnails/squ/are/square-{id}"))
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod persons;
 pub mod projects;
 pub mod slug;
+pub mod storage;
 
 pub use app::{Application, FirstAdmin};
 pub use config::Config;

@@ -4,3 +4,4 @@
 
 pub mod project;
 pub mod role;
+pub mod thumbnails;

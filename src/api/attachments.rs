@@ -202,7 +202,35 @@ async fn download(
         std::fs::read(comments::stored_path(&state.config, &id)).map_err(|_| ApiError::NotFound)?;
     let mimetype = text_of(&attachment["mimetype"]);
     let name = text_of(&attachment["name"]);
-    // The plain name for old browsers (ASCII only), the exact one as RFC 5987 says.
+    let disposition = if INLINE.contains(&mimetype.as_str()) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let mut answer = HttpResponse::Ok();
+    answer
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            disposition_of(disposition, &name),
+        ))
+        .insert_header((header::CACHE_CONTROL, CACHE_MAX_AGE))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    let content_type = if mimetype.starts_with("text/") && !mimetype.contains("charset") {
+        format!("{mimetype}; charset=utf-8")
+    } else {
+        mimetype
+    };
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        if !content_type.is_empty() {
+            answer.insert_header((header::CONTENT_TYPE, value));
+        }
+    }
+    Ok(answer.body(bytes))
+}
+
+/// A `Content-Disposition` naming the file: a plain name for old browsers
+/// (ASCII only) and the exact one, as RFC 5987 says.
+pub(super) fn disposition_of(disposition: &str, name: &str) -> String {
     let plain: String = name
         .chars()
         .map(|c| match c {
@@ -219,28 +247,5 @@ async fn download(
             _ => format!("%{b:02X}"),
         })
         .collect();
-    let disposition = if INLINE.contains(&mimetype.as_str()) {
-        "inline"
-    } else {
-        "attachment"
-    };
-    let mut answer = HttpResponse::Ok();
-    answer
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("{disposition}; filename=\"{plain}\"; filename*=UTF-8''{exact}"),
-        ))
-        .insert_header((header::CACHE_CONTROL, CACHE_MAX_AGE))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    let content_type = if mimetype.starts_with("text/") && !mimetype.contains("charset") {
-        format!("{mimetype}; charset=utf-8")
-    } else {
-        mimetype
-    };
-    if let Ok(value) = HeaderValue::from_str(&content_type) {
-        if !content_type.is_empty() {
-            answer.insert_header((header::CONTENT_TYPE, value));
-        }
-    }
-    Ok(answer.body(bytes))
+    format!("{disposition}; filename=\"{plain}\"; filename*=UTF-8''{exact}")
 }

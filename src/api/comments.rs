@@ -17,7 +17,6 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde_json::{json, Map, Value as Json};
 use std::collections::HashSet;
-use std::io::Write;
 use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 use uuid::Uuid;
@@ -430,14 +429,7 @@ pub(super) async fn mentions(
 
 /// Stores a file durably under the data folder.
 fn store(config: &crate::config::Config, id: &str, bytes: &[u8]) -> ApiResult<()> {
-    let path = stored_path(config, id);
-    if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).map_err(ApiError::internal)?;
-    }
-    let mut file = std::fs::File::create(&path).map_err(ApiError::internal)?;
-    file.write_all(bytes).map_err(ApiError::internal)?;
-    file.sync_all().map_err(ApiError::internal)?;
-    Ok(())
+    crate::storage::write_durably(&stored_path(config, id), bytes).map_err(ApiError::internal)
 }
 
 /// Stores files on a comment (or on one of its replies), refusing them all

@@ -5,6 +5,7 @@ mod answers;
 mod asset_types;
 mod attachments;
 mod auth;
+mod avatars;
 mod breakdown;
 mod breakdown_create;
 mod budgets;
@@ -26,7 +27,10 @@ mod password_reset;
 mod person_actions;
 mod person_tasks;
 mod person_time;
+mod pictures;
 mod preview_account;
+mod preview_pictures;
+mod preview_uploads;
 mod project_links;
 mod project_settings;
 mod project_tasks;
@@ -143,6 +147,9 @@ pub fn table() -> Vec<Route> {
         password_reset::routes(),
         person_time::routes(),
         quota_shots::routes(),
+        avatars::routes(),
+        preview_uploads::routes(),
+        preview_pictures::routes(),
     ]
     .into_iter()
     .flatten()
@@ -180,13 +187,21 @@ fn register(cfg: &mut web::ServiceConfig, by_path: &BTreeMap<&str, Vec<&Route>>,
             }
         }
     }
-    for (prefix, members) in groups {
+    for (prefix, mut members) in groups {
+        // actix tries resources in order and `{id}` also matches `x.png`: a
+        // path that extends another (`{id}.png`, `{id}.{extension}`) goes first.
+        members.sort_by(|(a, _), (b, _)| extended_first(a).cmp(extended_first(b)));
         let mut scope = web::scope(prefix);
         for (rest, routes) in members {
             scope = scope.service(resource(rest, routes));
         }
         cfg.service(scope);
     }
+}
+
+/// A path's characters, then one that sorts after all of them.
+fn extended_first(path: &str) -> impl Iterator<Item = char> + '_ {
+    path.chars().chain(std::iter::once(char::MAX))
 }
 
 /// The first two segments of a path, when both are fixed: `/data/projects`

@@ -89,7 +89,7 @@ async fn preview_of(tx: &mut Tx, task: &Row) -> ApiResult<Option<Row>> {
 }
 
 /// Points the task's entity at the preview; answers the entity as Zou does.
-async fn apply(tx: &mut Tx, author: Uuid, task: &Row, preview: &Row) -> ApiResult<Json> {
+pub(super) async fn apply(tx: &mut Tx, author: Uuid, task: &Row, preview: &Row) -> ApiResult<Json> {
     let mut entity = tx
         .fetch_optional(
             "UPDATE entity SET preview_file_id = $1, updated_at = $2 WHERE id = $3 RETURNING *",

@@ -37,13 +37,7 @@ async fn clear_avatar(state: web::Data<AppState>, identity: Identity) -> ApiResu
     let picture = state
         .config
         .stored_file("pictures", "thumbnails", &person.to_string());
-    // The person no longer shows an avatar whatever becomes of the file; a
-    // file that stays is only reported.
-    match std::fs::remove_file(&picture) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            tracing::warn!("cannot remove {}: {error}", picture.display());
-        }
-        _ => {}
-    }
+    // The person no longer shows an avatar whatever becomes of the file.
+    crate::storage::remove_quietly(&picture);
     Ok(HttpResponse::NoContent().finish())
 }

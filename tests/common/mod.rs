@@ -445,3 +445,86 @@ impl TestApp {
         (shot, tasks)
     }
 }
+
+/// A `width`×`height` picture of one colour, encoded as `format`.
+pub fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let pixels = image::RgbImage::from_pixel(width, height, image::Rgb([200, 40, 10]));
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(pixels)
+        .write_to(&mut std::io::Cursor::new(&mut bytes), format)
+        .unwrap();
+    bytes
+}
+
+/// A small JPEG whose header claims `width`×`height`: a decompression bomb.
+pub fn jpeg_bomb(width: u16, height: u16) -> Vec<u8> {
+    let mut jpeg = picture(8, 8, image::ImageFormat::Jpeg);
+    // The baseline frame header: FF C0, length (2), precision (1), height (2), width (2).
+    let frame = jpeg.windows(2).position(|m| m == [0xFF, 0xC0]).unwrap();
+    jpeg[frame + 5..frame + 7].copy_from_slice(&height.to_be_bytes());
+    jpeg[frame + 7..frame + 9].copy_from_slice(&width.to_be_bytes());
+    jpeg
+}
+
+/// A file as a stored answer: status, headers, bytes.
+pub struct Download {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Download {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map_or("", |value| value.to_str().unwrap())
+    }
+
+    /// The PNG answered, decoded.
+    pub fn picture(&self) -> image::RgbaImage {
+        assert_eq!(self.header("content-type"), "image/png");
+        image::load_from_memory_with_format(&self.bytes, image::ImageFormat::Png)
+            .unwrap()
+            .into_rgba8()
+    }
+}
+
+impl TestApp {
+    /// Posts `bytes` as the multipart part `file`, named `file_name`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> (u16, Json) {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        read(response).await
+    }
+
+    /// GET of a file, with extra request headers.
+    pub async fn download(&self, path: &str, token: &str, headers: &[(&str, &str)]) -> Download {
+        let mut request = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        Download {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.unwrap().to_vec(),
+        }
+    }
+}
