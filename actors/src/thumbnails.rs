@@ -98,9 +98,11 @@ fn normalise(picture: DynamicImage) -> DynamicImage {
 }
 
 /// The box of a preview: 1200 wide, as high as the picture's ratio asks.
+/// No higher than a picture may be: a sliver of 1×20,000 pixels would
+/// otherwise ask for a preview 24 million pixels high.
 pub fn preview_box(width: u32, height: u32) -> (u32, u32) {
     let height = (u64::from(PREVIEW_WIDTH) * u64::from(height)).div_ceil(u64::from(width.max(1)));
-    (PREVIEW_WIDTH, height.max(1) as u32)
+    (PREVIEW_WIDTH, height.clamp(1, u64::from(MAX_SIDE)) as u32)
 }
 
 /// The size a `width`×`height` picture takes in the box, following Zou's
@@ -302,6 +304,7 @@ mod tests {
             (1200, 900)
         );
         assert_eq!(preview_box(3000, 4000), (1200, 1600));
+        assert_eq!(preview_box(1, 20_000), (1200, 20_000));
         assert_eq!(contained_size((1920, 1080), THUMBNAIL), (150, 85));
         assert_eq!(contained_size((100, 400), THUMBNAIL), (25, 100));
         assert_eq!(contained_size((1, 1), SQUARE), (100, 100));
