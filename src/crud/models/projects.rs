@@ -4,7 +4,7 @@
 use crate::crud::id_of;
 use crate::crud::scope::{self, require_manager, team_projects, team_role};
 use crate::crud::{Condition, Ctx, Fixed, Hooks, Model, Relation};
-use crate::db::{now, ColumnKind, Row, Tx, Value};
+use crate::db::{now, ColumnKind, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use async_trait::async_trait;
@@ -124,7 +124,7 @@ async fn status_id(tx: &mut Tx, name: &str) -> ApiResult<Json> {
 }
 
 /// A TV show always has a first episode: the first running one by name, else the first.
-async fn first_episode(tx: &mut Tx, project: &Row) -> ApiResult<Option<Json>> {
+async fn first_episode(tx: &mut impl Read, project: &Row) -> ApiResult<Option<Json>> {
     let episodes = tx
         .fetch_all(
             "SELECT e.id, e.status FROM entity e JOIN entity_type t ON t.id = e.entity_type_id \
@@ -284,8 +284,7 @@ pub async fn project_settings(ctx: &Ctx<'_>, row: &mut Row, role: Role) -> ApiRe
     );
 
     if row["production_type"] == "tvshow" {
-        let mut tx = db.begin().await?;
-        if let Some(episode) = first_episode(&mut tx, row).await? {
+        if let Some(episode) = first_episode(&mut db.clone(), row).await? {
             row.insert("first_episode_id".into(), episode);
         }
     }
