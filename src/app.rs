@@ -72,6 +72,7 @@ impl Application {
         let first_admin =
             seed::ensure_admin(&db, &config, first_admin.email, first_admin.password).await?;
 
+        crate::storage::sweep_uploads(&config.data_dir);
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         let store = std::sync::Arc::new(crate::projects::DbStore { db: db.clone() });

@@ -4,7 +4,35 @@
 
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An upload older than this in the uploads folder was left by a crash: one
+/// still arriving (maybe on another node sharing the folder) is younger.
+const ABANDONED_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Where uploads are received before they are stored.
+pub fn uploads_folder(data_dir: &Path) -> PathBuf {
+    data_dir.join("tmp")
+}
+
+/// Removes the uploads a crash left half-received (at start).
+pub fn sweep_uploads(data_dir: &Path) {
+    let Ok(entries) = fs::read_dir(uploads_folder(data_dir)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let abandoned = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok())
+            .is_some_and(|age| age > ABANDONED_AFTER);
+        if abandoned {
+            remove_quietly(&entry.path());
+        }
+    }
+}
 
 /// Writes `bytes` to `path`: to a file beside it, flushed to the disk, then
 /// renamed over `path`, so that readers never see half a file.
@@ -77,6 +105,27 @@ mod tests {
         remove_quietly(&path);
         remove_quietly(&path);
         assert!(!path.exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn uploads_left_by_a_crash_are_swept_and_arriving_ones_kept() {
+        let dir = std::env::temp_dir().join(format!("tusk-storage-{}", uuid::Uuid::new_v4()));
+        let folder = uploads_folder(&dir);
+        fs::create_dir_all(&folder).unwrap();
+        let (old, new) = (folder.join("old"), folder.join("new"));
+        fs::write(&old, b"half").unwrap();
+        fs::write(&new, b"arriving").unwrap();
+        let two_days_ago = std::time::SystemTime::now() - 2 * ABANDONED_AFTER;
+        File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+        sweep_uploads(&dir);
+        assert!(!old.exists());
+        assert!(new.exists());
         fs::remove_dir_all(dir).unwrap();
     }
 }

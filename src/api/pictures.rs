@@ -101,10 +101,7 @@ pub(super) async fn receive(
             Some(name) if received.is_none() && field == Some("file") => {
                 let file = Received {
                     name: name.to_string(),
-                    path: state
-                        .config
-                        .data_dir
-                        .join("tmp")
+                    path: storage::uploads_folder(&state.config.data_dir)
                         .join(uuid::Uuid::new_v4().to_string()),
                 };
                 write_part(&mut part, &file.path, &mut total).await?;
