@@ -503,3 +503,38 @@ async fn other_files_are_kept_and_movies_and_unknown_formats_are_refused() {
     assert_eq!(status, 404, "the preview is deleted");
     assert_eq!(app.event_data("preview-file:delete").await.len(), 2);
 }
+
+#[tokio::test]
+async fn a_forced_delete_removes_the_stored_pictures_and_a_plain_one_keeps_them() {
+    let app = spawn_app().await;
+    let s = setup(&app).await;
+    let mut stored = Vec::new();
+    for _ in 0..2 {
+        let (_, preview) = new_preview(&app, &s).await;
+        let upload = picture(64, 36, ImageFormat::Png);
+        let (status, answer) = app
+            .upload(&upload_url(&preview), s.token("artist"), "take.png", upload)
+            .await;
+        assert_eq!(status, 201, "{answer}");
+        let files: Vec<_> = ["original", "previews", "thumbnails", "thumbnails-square"]
+            .iter()
+            .map(|prefix| app.config.stored_file("pictures", prefix, &id(&preview)))
+            .collect();
+        assert!(files.iter().all(|file| file.exists()));
+        stored.push((preview, files));
+    }
+    let (kept, forced) = (&stored[0], &stored[1]);
+    let url = |preview: &Json| format!("/data/preview-files/{}", id(preview));
+    assert_eq!(app.delete(&url(&kept.0), &s.admin).await.0, 204);
+    let forced_url = format!("{}?force=true", url(&forced.0));
+    assert_eq!(app.delete(&forced_url, &s.admin).await.0, 204);
+    // The files go off the request's thread: give it a moment.
+    for _ in 0..50 {
+        if forced.1.iter().all(|file| !file.exists()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(forced.1.iter().all(|file| !file.exists()));
+    assert!(kept.1.iter().all(|file| file.exists()));
+}

@@ -259,6 +259,9 @@ pub trait Hooks {
         Ok(())
     }
 
+    /// Work once a delete is committed: what is not in the database (files).
+    fn deleted(&self, _ctx: &Ctx<'_>, _row: &Row, _force: bool) {}
+
     /// The event name prefix for this row, when it depends on the row.
     fn event_prefix(&self, _row: &Row) -> Option<String> {
         None
@@ -1123,5 +1126,6 @@ pub async fn delete_row(ctx: &Ctx<'_>, model: &Model, row: &Row, force: bool) ->
         .record(&mut tx, ctx.identity.person.id)
         .await?;
     tx.commit().await?;
+    model.hooks.deleted(ctx, row, force);
     refresh_cache(ctx, model, row).await
 }

@@ -350,6 +350,24 @@ impl Hooks for PreviewFiles {
         Ok(())
     }
 
+    /// A forced delete removes the preview's stored files too, as Zou does
+    /// (they are kept otherwise), off the request's thread.
+    fn deleted(&self, ctx: &Ctx<'_>, row: &Row, force: bool) {
+        if !force {
+            return;
+        }
+        let id = row["id"].as_str().unwrap_or_default().to_string();
+        let files: Vec<std::path::PathBuf> = stored_files(row)
+            .into_iter()
+            .map(|(bucket, prefix)| ctx.state.config.stored_file(bucket, prefix, &id))
+            .collect();
+        actix_web::rt::spawn(actix_web::web::block(move || {
+            files
+                .iter()
+                .for_each(|file| crate::storage::remove_quietly(file))
+        }));
+    }
+
     /// What pointed at the preview lets go of it; the task's last preview
     /// falls back to the newest remaining one.
     async fn before_delete(
@@ -377,6 +395,24 @@ impl Hooks for PreviewFiles {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// Where a preview's files are stored, by the kind of its upload: a
+/// picture's variants, a movie's encodings and the pictures cut from its
+/// first frame, or the file as it came.
+fn stored_files(preview: &Row) -> Vec<(&'static str, &'static str)> {
+    const PICTURES: [&str; 4] = ["original", "thumbnails", "thumbnails-square", "previews"];
+    let pictures = PICTURES.iter().map(|prefix| ("pictures", *prefix));
+    match preview["extension"].as_str() {
+        Some("png") => pictures.collect(),
+        Some("mp4") => ["previews", "lowdef", "source"]
+            .iter()
+            .map(|prefix| ("movies", *prefix))
+            .chain(pictures)
+            .chain([("pictures", "tiles")])
+            .collect(),
+        _ => vec![("files", "previews")],
     }
 }
 
