@@ -2,6 +2,7 @@
 //! project's shots, assets, edits and casting come from its actor's state, as
 //! its pages do; the studio-wide lists from the database.
 
+use super::stats::snapshot;
 use super::with_tasks::ViewKey;
 use super::Route;
 use crate::app::AppState;
@@ -234,14 +235,6 @@ async fn exported_project(
         return Err(ApiError::Forbidden);
     }
     Ok((project, role))
-}
-
-async fn snapshot(state: &AppState, project: &Row) -> ApiResult<std::sync::Arc<ProjectState>> {
-    state
-        .projects
-        .snapshot(&text(project, "id"))
-        .await
-        .map_err(ApiError::internal)
 }
 
 /// An id filter of the query: absent, or a UUID (400 otherwise, as Zou says).
@@ -863,16 +856,41 @@ fn studio_manager(identity: &Identity) -> ApiResult<()> {
     }
 }
 
-const STUDIO_CSV: &str = "text/csv; charset=utf-8";
-
 async fn studio_rows(state: &AppState, sql: &str) -> ApiResult<Vec<Row>> {
     Ok(state.db.fetch_all(sql, &[], None).await?)
 }
 
-fn sheet(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Vec<Vec<String>> {
-    std::iter::once(header.iter().map(|h| h.to_string()).collect())
+/// A studio-wide export: its header, then its rows, sent as Zou streams
+/// them (`text/csv; charset=utf-8`).
+fn studio_sheet(
+    name: &str,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> ApiResult<HttpResponse> {
+    let sheet: Vec<Vec<String>> = std::iter::once(header.iter().map(|h| h.to_string()).collect())
         .chain(rows)
-        .collect()
+        .collect();
+    Ok(attachment(
+        name,
+        "text/csv; charset=utf-8",
+        csv_body(&sheet)?,
+    ))
+}
+
+/// A studio-wide list: the rows of `sql` sorted by `sort`, one cell per column.
+async fn studio_list(
+    state: &AppState,
+    sql: &str,
+    sort: &[&str],
+    columns: &[&str],
+    header: &[&str],
+) -> ApiResult<HttpResponse> {
+    let mut rows = studio_rows(state, sql).await?;
+    sort_rows(&mut rows, sort);
+    let cells = rows
+        .iter()
+        .map(|r| columns.iter().map(|column| text(r, column)).collect());
+    studio_sheet("export", header, cells)
 }
 
 /// Sorts by the named cells, code point order, empty (NULL) values last.
@@ -953,47 +971,32 @@ async fn persons(state: web::Data<AppState>, identity: Identity) -> ApiResult<Ht
         row.push(if yes(p) { "yes" } else { "no" }.into());
         row
     });
-    Ok(attachment(
-        "people export",
-        STUDIO_CSV,
-        csv_body(&sheet(&header, rows))?,
-    ))
+    studio_sheet("people export", &header, rows)
 }
 
 async fn projects(state: web::Data<AppState>, identity: Identity) -> ApiResult<HttpResponse> {
     studio_manager(&identity)?;
-    let mut rows = studio_rows(
+    studio_list(
         &state,
         "SELECT p.name, s.name AS status FROM project p JOIN project_status s ON s.id = p.project_status_id",
+        &["name"],
+        &["name", "status"],
+        &["Name", "Status"],
     )
-    .await?;
-    sort_rows(&mut rows, &["name"]);
-    let cells = rows
-        .iter()
-        .map(|r| vec![text(r, "name"), text(r, "status")]);
-    Ok(attachment(
-        "export",
-        STUDIO_CSV,
-        csv_body(&sheet(&["Name", "Status"], cells))?,
-    ))
+    .await
 }
 
 async fn task_types(state: web::Data<AppState>, identity: Identity) -> ApiResult<HttpResponse> {
     studio_manager(&identity)?;
-    let mut rows = studio_rows(
+    let columns = ["department", "name"];
+    studio_list(
         &state,
         "SELECT d.name AS department, t.name FROM task_type t JOIN department d ON d.id = t.department_id",
+        &columns,
+        &columns,
+        &["Department", "Name"],
     )
-    .await?;
-    sort_rows(&mut rows, &["department", "name"]);
-    let cells = rows
-        .iter()
-        .map(|r| vec![text(r, "department"), text(r, "name")]);
-    Ok(attachment(
-        "export",
-        STUDIO_CSV,
-        csv_body(&sheet(&["Department", "Name"], cells))?,
-    ))
+    .await
 }
 
 async fn tasks(state: web::Data<AppState>, identity: Identity) -> ApiResult<HttpResponse> {
@@ -1087,11 +1090,7 @@ async fn tasks(state: web::Data<AppState>, identity: Identity) -> ApiResult<Http
             text(r, "status"),
         ]
     });
-    Ok(attachment(
-        "tasks export",
-        STUDIO_CSV,
-        csv_body(&sheet(&header, cells))?,
-    ))
+    studio_sheet("tasks export", &header, cells)
 }
 
 async fn time_spents(state: web::Data<AppState>, identity: Identity) -> ApiResult<HttpResponse> {
@@ -1134,9 +1133,7 @@ async fn time_spents(state: web::Data<AppState>, identity: Identity) -> ApiResul
         }
         vec![
             text(r, "project"),
-            format!("{} {}", text(r, "first_name"), text(r, "last_name"))
-                .trim()
-                .to_string(),
+            super::comments::full_name(r),
             text(r, "entity_type"),
             entity,
             text(r, "task_type"),
@@ -1148,11 +1145,7 @@ async fn time_spents(state: web::Data<AppState>, identity: Identity) -> ApiResul
         .with_timezone(&super::quotas::timezone(&identity, &state))
         .format("%Y %m %d");
     let name = format!("{today} open projects time spents export");
-    Ok(attachment(
-        &name,
-        STUDIO_CSV,
-        csv_body(&sheet(&header, cells))?,
-    ))
+    studio_sheet(&name, &header, cells)
 }
 
 #[cfg(test)]

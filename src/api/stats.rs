@@ -107,7 +107,11 @@ async fn statuses(ctx: &Ctx<'_>) -> ApiResult<HashMap<String, Row>> {
         .collect())
 }
 
-async fn snapshot(state: &AppState, project: &Row) -> ApiResult<std::sync::Arc<ProjectState>> {
+/// The project's state, loaded by its actor on first use.
+pub(super) async fn snapshot(
+    state: &AppState,
+    project: &Row,
+) -> ApiResult<std::sync::Arc<ProjectState>> {
     id_of(&project["id"])?;
     state
         .projects
