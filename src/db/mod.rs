@@ -191,12 +191,23 @@ impl Db {
         Ok(self.fetch_all(sql, params, table).await?.into_iter().next())
     }
 
-    /// Runs one write in a transaction of its own; returns the number of rows touched.
+    /// Runs one write on its own; returns the number of rows touched. On
+    /// SQLite it goes through the writer in a transaction (so it shares a
+    /// group's commit); PostgreSQL commits it by itself.
     pub async fn execute(&self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
-        let mut tx = self.begin().await?;
-        let changed = tx.execute(sql, params).await?;
-        tx.commit().await?;
-        Ok(changed)
+        match &self.pools {
+            Pools::Sqlite { .. } => {
+                let mut tx = self.begin().await?;
+                let changed = tx.execute(sql, params).await?;
+                tx.commit().await?;
+                Ok(changed)
+            }
+            Pools::Postgres(pool) => {
+                let changed = value::pg_execute(pool, sql, params).await;
+                self.writes.fetch_add(1, Ordering::AcqRel);
+                changed
+            }
+        }
     }
 
     /// Inserts one row and returns it as stored (defaults filled in).
