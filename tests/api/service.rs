@@ -1,0 +1,84 @@
+//! What a client reads first, the route table and Zou's generic errors.
+
+use crate::common::*;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn index_status_and_config_answer_at_the_root_and_under_api() {
+    let app = spawn_app().await;
+    for path in ["/", "/api", "/api/"] {
+        assert_eq!(
+            app.anonymous(Method::GET, path, None).await,
+            (200, json!({"api": "Zou", "version": "1.0.97"})),
+            "{path}"
+        );
+    }
+    let head = app.request(Method::HEAD, "/api", None, None).await;
+    assert_eq!(head.status(), 200, "GET routes answer HEAD");
+    let (status, body) = app.anonymous(Method::GET, "/api/status", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["database-up"], true);
+    assert_eq!(body["event-stream-up"], false);
+
+    let response = app.request(Method::GET, "/status.txt", None, None).await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert!(
+        text.starts_with("name: Tusk\nversion: 1.0.97\ndatabase-up: up\n"),
+        "{text}"
+    );
+
+    let (status, body) = app.anonymous(Method::GET, "/config/", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["default_locale"], "en_US");
+    assert_eq!(body["default_timezone"], "Europe/Paris");
+    assert_eq!(body["is_self_hosted"], true);
+}
+
+#[tokio::test]
+async fn openapi_documents_exactly_the_served_routes() {
+    let app = spawn_app().await;
+    let (status, body) = app.anonymous(Method::GET, "/openapi.json", None).await;
+    assert_eq!(status, 200);
+    let documented: usize = body["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    let table = tusk::api::table();
+    assert_eq!(documented, table.len());
+    for route in &table {
+        let method = route.method.as_str().to_lowercase();
+        assert!(
+            body["paths"][&route.path][&method]["summary"].is_string(),
+            "{method} {} is served but not documented",
+            route.path
+        );
+    }
+    assert!(body["paths"]["/auth/login"]["post"].is_object());
+}
+
+#[tokio::test]
+async fn unknown_routes_and_wrong_methods_get_zou_errors() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .anonymous(Method::GET, "/data/no-such-model", None)
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"], true);
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("404 Not Found"));
+
+    let (status, body) = app.anonymous(Method::DELETE, "/api/auth/login", None).await;
+    assert_eq!(
+        (status, body),
+        (
+            405,
+            json!({"error": true, "message": "The method is not allowed for the requested URL."})
+        )
+    );
+}
