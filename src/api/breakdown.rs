@@ -8,7 +8,7 @@ use crate::crud::id_of;
 use crate::crud::models::entities::{self, remove_task_data, ENTITIES};
 use crate::crud::scope::{self, team_projects, team_role};
 use crate::crud::{column_filters, where_clause, Condition, Ctx};
-use crate::db::{now, ColumnKind, Row, Tx, Value};
+use crate::db::{now, ColumnKind, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use actix_web::http::Method;
@@ -234,25 +234,12 @@ async fn names_by_id(
         .filter(|v| *v != Value::Null)
         .collect();
     let mut names = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let rows = ctx
-            .db()
-            .fetch_all(
-                &format!(
-                    "SELECT id, name FROM {table} WHERE id IN ({})",
-                    marks.join(", ")
-                ),
-                chunk,
-                None,
-            )
-            .await?;
-        for row in rows {
-            names.insert(
-                row["id"].as_str().unwrap_or_default().to_string(),
-                row["name"].clone(),
-            );
-        }
+    let sql = format!("SELECT id, name FROM {table} WHERE id IN ({{ids}})");
+    for row in ctx.db().clone().fetch_in(&sql, &[], &ids, None).await? {
+        names.insert(
+            row["id"].as_str().unwrap_or_default().to_string(),
+            row["name"].clone(),
+        );
     }
     Ok(names)
 }

@@ -13,7 +13,7 @@ use crate::auth::Identity;
 use crate::crud::models::comments::{check_comment_access, COMMENTS};
 use crate::crud::scope::{task_access, task_action_access, team_role};
 use crate::crud::{id_of, read_rows, Ctx, ListOptions};
-use crate::db::{now, Db, Row, Tx, Value};
+use crate::db::{now, Db, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -126,34 +126,21 @@ fn plain(mut comment: Row) -> Json {
     Json::Object(comment)
 }
 
-/// `$n, $n+1, ...` placeholders for `count` values, numbered from `from`.
-fn marks(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Name cards of people, with the role they hold in the project, by id.
 async fn cards(db: &Db, project: &Json, ids: &HashSet<String>) -> ApiResult<HashMap<String, Row>> {
-    let mut params = vec![id_of(project)?];
-    params.extend(
-        ids.iter()
-            .filter_map(|id| Uuid::parse_str(id).ok())
-            .map(Value::Uuid),
-    );
-    if params.len() == 1 {
-        return Ok(HashMap::new());
-    }
+    let ids: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .map(Value::Uuid)
+        .collect();
     let rows = db
-        .fetch_all(
-            &format!(
-                "SELECT p.id, p.first_name, p.last_name, p.has_avatar, p.role, l.role AS project_role \
-                 FROM person p LEFT JOIN project_person_link l ON l.person_id = p.id AND l.project_id = $1 \
-                 WHERE p.id IN ({})",
-                marks(2, params.len() - 1)
-            ),
-            &params,
+        .clone()
+        .fetch_in(
+            "SELECT p.id, p.first_name, p.last_name, p.has_avatar, p.role, l.role AS project_role \
+             FROM person p LEFT JOIN project_person_link l ON l.person_id = p.id AND l.project_id = $1 \
+             WHERE p.id IN ({ids})",
+            &[id_of(project)?],
+            &ids,
             Some("person"),
         )
         .await?;
@@ -1161,20 +1148,17 @@ async fn copy_client_comments(
     identity
         .require_project_manager(&state.db, project_id)
         .await?;
-    let mut params = vec![Value::Uuid(project_id)];
-    params.extend(tasks);
     let latest = state
         .db
-        .fetch_all(
-            &format!(
-                "SELECT c.object_id, c.text FROM comment c JOIN task t ON t.id = c.object_id \
-                 JOIN person p ON p.id = c.person_id \
-                 LEFT JOIN project_person_link l ON l.person_id = p.id AND l.project_id = t.project_id \
-                 WHERE t.project_id = $1 AND c.object_id IN ({}) AND COALESCE(l.role, p.role) = 'client' \
-                 ORDER BY c.object_id, c.created_at DESC, c.id DESC",
-                marks(2, params.len() - 1)
-            ),
-            &params,
+        .clone()
+        .fetch_in(
+            "SELECT c.object_id, c.text FROM comment c JOIN task t ON t.id = c.object_id \
+             JOIN person p ON p.id = c.person_id \
+             LEFT JOIN project_person_link l ON l.person_id = p.id AND l.project_id = t.project_id \
+             WHERE t.project_id = $1 AND c.object_id IN ({ids}) AND COALESCE(l.role, p.role) = 'client' \
+             ORDER BY c.object_id, c.created_at DESC, c.id DESC",
+            &[Value::Uuid(project_id)],
+            &tasks,
             Some("comment"),
         )
         .await?;

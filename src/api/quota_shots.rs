@@ -8,7 +8,7 @@ use super::{typed, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::{where_clause, Condition, Ctx};
-use crate::db::{parse_timestamp, Row, Value};
+use crate::db::{parse_timestamp, Read, Row, Value};
 use crate::error::{ApiError, ApiResult};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
@@ -262,16 +262,14 @@ async fn quota_shots(
         .filter_map(|id| Uuid::parse_str(id).ok())
         .map(Value::Uuid)
         .collect();
-    let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
     let shots = state
         .db
-        .fetch_all(
-            &format!(
-                "SELECT s.*, sq.name AS tusk_sequence, ep.name AS tusk_episode FROM entity s \
-                 LEFT JOIN entity sq ON sq.id = s.parent_id \
-                 LEFT JOIN entity ep ON ep.id = sq.parent_id WHERE s.id IN ({})",
-                placeholders.join(", ")
-            ),
+        .clone()
+        .fetch_in(
+            "SELECT s.*, sq.name AS tusk_sequence, ep.name AS tusk_episode FROM entity s \
+             LEFT JOIN entity sq ON sq.id = s.parent_id \
+             LEFT JOIN entity ep ON ep.id = sq.parent_id WHERE s.id IN ({ids})",
+            &[],
             &ids,
             Some("entity"),
         )

@@ -6,12 +6,13 @@ use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, team_role};
 use crate::crud::{id_of, Ctx};
-use crate::db::{now, Row, Tx, Value};
+use crate::db::{now, Db, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value as Json};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 use uuid::Uuid;
@@ -73,22 +74,78 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-/// A task with what the rules need: its project, entity, and its type's department.
-async fn task(db: &crate::db::Db, id: &str) -> ApiResult<Option<Row>> {
-    let Ok(id) = Uuid::parse_str(id) else {
-        return Ok(None);
-    };
-    Ok(db
-        .fetch_optional(
-            "SELECT t.*, tt.department_id AS task_department_id FROM task t \
-             JOIN task_type tt ON tt.id = t.task_type_id WHERE t.id = $1",
-            &[id.into()],
-            Some("task"),
-        )
-        .await?)
+/// The tasks with what the rules need: project, entity, and the type's department.
+const TASKS_FOR_RULES: &str = "SELECT t.*, tt.department_id AS task_department_id FROM task t \
+     JOIN task_type tt ON tt.id = t.task_type_id";
+
+/// A task as [`tasks`] reads it.
+async fn task(db: &Db, id: &str) -> ApiResult<Option<Row>> {
+    Ok(tasks(db, &[id.to_string()]).await?.into_iter().next())
 }
 
-async fn person(db: &crate::db::Db, id: &str) -> ApiResult<Option<Row>> {
+/// The tasks named, with what the rules need, each once and in the order
+/// first named; ids of no task are left out.
+async fn tasks(db: &Db, ids: &[String]) -> ApiResult<Vec<Row>> {
+    let mut seen = HashSet::new();
+    let ids: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| Uuid::parse_str(id).ok())
+        .filter(|id| seen.insert(*id))
+        .map(Value::Uuid)
+        .collect();
+    let mut found = by_id(
+        db.clone()
+            .fetch_in(
+                &format!("{TASKS_FOR_RULES} WHERE t.id IN ({{ids}})"),
+                &[],
+                &ids,
+                Some("task"),
+            )
+            .await?,
+    );
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.remove(&id_text(id)))
+        .collect())
+}
+
+/// The tasks' rows as stored now, in the order given.
+async fn current(db: &Db, tasks: &[Row]) -> ApiResult<Vec<Row>> {
+    let ids = ids_of(tasks)?;
+    let mut found = by_id(
+        db.clone()
+            .fetch_in(
+                "SELECT * FROM task WHERE id IN ({ids})",
+                &[],
+                &ids,
+                Some("task"),
+            )
+            .await?,
+    );
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.remove(&id_text(id)))
+        .collect())
+}
+
+fn ids_of(rows: &[Row]) -> ApiResult<Vec<Value>> {
+    rows.iter().map(|row| id_of(&row["id"])).collect()
+}
+
+fn id_text(id: &Value) -> String {
+    match id {
+        Value::Uuid(id) => id.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn by_id(rows: Vec<Row>) -> HashMap<String, Row> {
+    rows.into_iter()
+        .map(|row| (row["id"].as_str().unwrap_or_default().to_string(), row))
+        .collect()
+}
+
+async fn person(db: &Db, id: &str) -> ApiResult<Option<Row>> {
     let Ok(id) = Uuid::parse_str(id) else {
         return Ok(None);
     };
@@ -101,7 +158,7 @@ async fn person(db: &crate::db::Db, id: &str) -> ApiResult<Option<Row>> {
         .await?)
 }
 
-async fn departments_of(db: &crate::db::Db, person: &Json) -> ApiResult<Vec<Json>> {
+async fn departments_of(db: &Db, person: &Json) -> ApiResult<Vec<Json>> {
     let rows = db
         .fetch_all(
             "SELECT department_id FROM department_link WHERE person_id = $1",
@@ -115,67 +172,111 @@ async fn departments_of(db: &crate::db::Db, person: &Json) -> ApiResult<Vec<Json
         .collect())
 }
 
-/// The caller's role on the task's project (None outside its team) and
-/// whether the task's department is one of theirs.
-async fn standing(ctx: &Ctx<'_>, task: &Row) -> ApiResult<(Option<Role>, Vec<Json>, bool)> {
-    let role = team_role(ctx, task.get("project_id")).await.ok();
-    let mine = departments_of(ctx.db(), &json!(ctx.identity.person.id)).await?;
-    let matches = mine.contains(&task["task_department_id"]);
-    Ok((role, mine, matches))
+/// The caller's standing on tasks, read once for a batch of them: their
+/// departments and, per project, their role in its team.
+struct Standing {
+    departments: Vec<Json>,
+    roles: HashMap<String, Option<Role>>,
 }
 
-/// Who may put `target` on the task: managers anyone; supervisors anyone
-/// when they have no department, else people sharing one of theirs on
-/// their departments' tasks; artists and supervisors themselves on their
-/// departments' tasks.
-async fn may_assign(ctx: &Ctx<'_>, task: &Row, target: &Row) -> ApiResult<bool> {
-    let (role, mine, matches) = standing(ctx, task).await?;
+impl Standing {
+    async fn read(ctx: &Ctx<'_>) -> ApiResult<Standing> {
+        Ok(Standing {
+            departments: departments_of(ctx.db(), &json!(ctx.identity.person.id)).await?,
+            roles: HashMap::new(),
+        })
+    }
+
+    /// The caller's role on the task's project; None outside its team.
+    async fn role(&mut self, ctx: &Ctx<'_>, task: &Row) -> Option<Role> {
+        let project = task["project_id"].as_str().unwrap_or_default();
+        if let Some(role) = self.roles.get(project) {
+            return *role;
+        }
+        let role = team_role(ctx, task.get("project_id")).await.ok();
+        self.roles.insert(project.to_string(), role);
+        role
+    }
+
+    /// Whether the task's type belongs to one of the caller's departments.
+    fn in_department(&self, task: &Row) -> bool {
+        self.departments.contains(&task["task_department_id"])
+    }
+
+    /// Managers, and supervisors of the task's department (or of none).
+    async fn supervises(&mut self, ctx: &Ctx<'_>, task: &Row) -> bool {
+        match self.role(ctx, task).await {
+            Some(Role::Admin | Role::Manager) => true,
+            Some(Role::Supervisor) => self.departments.is_empty() || self.in_department(task),
+            _ => false,
+        }
+    }
+}
+
+/// The person put on tasks, with their departments.
+struct Assignee {
+    row: Row,
+    departments: Vec<Json>,
+}
+
+impl Assignee {
+    async fn read(db: &Db, id: &str) -> ApiResult<Assignee> {
+        let row = person(db, id).await?.ok_or_else(no_assignee)?;
+        let departments = departments_of(db, &row["id"]).await?;
+        Ok(Assignee { row, departments })
+    }
+}
+
+/// Why the caller may not put the assignee on the task, if they may not.
+/// Bots work on a project only when it welcomes them; preview accounts
+/// never. Managers may assign anyone; supervisors anyone when they have no
+/// department, else people sharing one of theirs on their departments'
+/// tasks; artists and supervisors themselves on their departments' tasks.
+async fn refusal(
+    ctx: &Ctx<'_>,
+    standing: &mut Standing,
+    task: &Row,
+    assignee: &Assignee,
+) -> ApiResult<Option<ApiError>> {
+    let target = &assignee.row;
+    if target["is_bot"] == json!(true) && !bots_welcome(ctx.db(), task).await? {
+        return Ok(Some(ApiError::Forbidden));
+    }
+    if !target["preview_project_id"].is_null() {
+        return Ok(Some(ApiError::bad_request(
+            "A preview account can't be assigned",
+        )));
+    }
     let is_self = target["id"] == json!(ctx.identity.person.id);
-    Ok(match role {
+    let role = standing.role(ctx, task).await;
+    let mine = &standing.departments;
+    let allowed = match role {
         Some(Role::Admin | Role::Manager) => true,
         Some(Role::Supervisor) if mine.is_empty() => true,
         Some(Role::Supervisor) => {
-            let theirs = departments_of(ctx.db(), &target["id"]).await?;
-            matches && (is_self || theirs.iter().any(|d| mine.contains(d)))
+            standing.in_department(task)
+                && (is_self || assignee.departments.iter().any(|d| mine.contains(d)))
         }
-        Some(Role::User) => matches && is_self,
+        Some(Role::User) => standing.in_department(task) && is_self,
         _ => false,
-    })
+    };
+    Ok((!allowed).then_some(ApiError::Forbidden))
 }
 
 /// Who may unassign: managers; supervisors of the task's department (or of
 /// none); anyone removing themselves.
-async fn may_unassign(ctx: &Ctx<'_>, task: &Row, person: Option<&Json>) -> ApiResult<bool> {
-    let (role, mine, matches) = standing(ctx, task).await?;
-    let removes_self = person == Some(&json!(ctx.identity.person.id))
-        && scope::assigned_to(ctx, &task["id"]).await?;
-    Ok(match role {
-        Some(Role::Admin | Role::Manager) => true,
-        Some(Role::Supervisor) if mine.is_empty() || matches => true,
-        Some(_) => removes_self,
-        None => false,
-    })
-}
-
-/// Bots work on a project only when it welcomes them; preview accounts never.
-async fn check_assignable(ctx: &Ctx<'_>, task: &Row, target: &Row) -> ApiResult<()> {
-    if target["is_bot"] == json!(true) {
-        let project = ctx
-            .db()
-            .fetch_optional(
-                "SELECT is_bot_collaboration_enabled FROM project WHERE id = $1",
-                &[id_of(&task["project_id"])?],
-                Some("project"),
-            )
-            .await?;
-        if !project.is_some_and(|p| p["is_bot_collaboration_enabled"] == json!(true)) {
-            return Err(ApiError::Forbidden);
-        }
+async fn may_unassign(
+    ctx: &Ctx<'_>,
+    standing: &mut Standing,
+    task: &Row,
+    person: Option<&Json>,
+) -> ApiResult<bool> {
+    if standing.supervises(ctx, task).await {
+        return Ok(true);
     }
-    if !target["preview_project_id"].is_null() {
-        return Err(ApiError::bad_request("A preview account can't be assigned"));
-    }
-    Ok(())
+    Ok(standing.role(ctx, task).await.is_some()
+        && person == Some(&json!(ctx.identity.person.id))
+        && scope::assigned_to(ctx, &task["id"]).await?)
 }
 
 fn no_assignee() -> ApiError {
@@ -201,114 +302,147 @@ async fn record(
     Ok(())
 }
 
-/// Puts the person on the task (and in its project's team); the caller
-/// becomes its assigner. A new assignee is told, unless they assigned themselves.
-async fn put_on(tx: &mut Tx, identity: &Identity, task: &Row, target: &Row) -> ApiResult<()> {
-    let (task_id, person_id) = (id_of(&task["id"])?, id_of(&target["id"])?);
-    let linked = tx
-        .fetch_optional(
-            "SELECT task_id FROM task_person_link WHERE task_id = $1 AND person_id = $2",
-            &[task_id.clone(), person_id.clone()],
+/// Puts the person on the tasks (and in their projects' teams); the caller
+/// becomes their assigner. A new assignee is told, unless they assigned themselves.
+async fn put_on(tx: &mut Tx, identity: &Identity, tasks: &[Row], target: &Row) -> ApiResult<()> {
+    let person_id = id_of(&target["id"])?;
+    let ids = ids_of(tasks)?;
+    let linked: HashSet<Json> = tx
+        .fetch_in(
+            "SELECT task_id FROM task_person_link WHERE person_id = $1 AND task_id IN ({ids})",
+            std::slice::from_ref(&person_id),
+            &ids,
             None,
         )
         .await?
-        .is_some();
+        .into_iter()
+        .map(|link| link["task_id"].clone())
+        .collect();
+    let new: Vec<&Row> = tasks
+        .iter()
+        .filter(|task| !linked.contains(&task["id"]))
+        .collect();
     let stamp = now();
-    if !linked {
-        tx.insert(
+    for task in &new {
+        tx.insert_at_commit(
             "task_person_link",
-            &[
-                ("task_id", task_id.clone()),
+            vec![
+                ("task_id", id_of(&task["id"])?),
                 ("person_id", person_id.clone()),
             ],
-        )
-        .await?;
-        record(
-            tx,
-            identity,
-            "task:assign",
-            task,
-            Some(("person_id", target["id"].clone())),
-        )
-        .await?;
-        if target["id"] != json!(identity.person.id) {
-            tx.insert(
+        );
+    }
+    if target["id"] != json!(identity.person.id) {
+        for task in &new {
+            tx.insert_at_commit(
                 "notification",
-                &[
+                vec![
                     ("id", Uuid::now_v7().into()),
                     ("type", "assignation".into()),
                     ("person_id", person_id.clone()),
                     ("author_id", identity.person.id.into()),
-                    ("task_id", task_id.clone()),
+                    ("task_id", id_of(&task["id"])?),
                     ("read", false.into()),
                     ("change", false.into()),
                     ("created_at", stamp.into()),
                     ("updated_at", stamp.into()),
                 ],
-            )
-            .await?;
+            );
         }
     }
-    tx.execute(
-        "UPDATE task SET assigner_id = $1, updated_at = $2 WHERE id = $3",
-        &[identity.person.id.into(), stamp.into(), task_id],
+    tx.execute_in(
+        "UPDATE task SET assigner_id = $1, updated_at = $2 WHERE id IN ({ids})",
+        &[identity.person.id.into(), stamp.into()],
+        &ids,
     )
     .await?;
-    record(tx, identity, "task:update", task, None).await?;
-    let project = id_of(&task["project_id"])?;
-    let member = tx
-        .fetch_optional(
-            "SELECT person_id FROM project_person_link WHERE project_id = $1 AND person_id = $2",
-            &[project.clone(), person_id.clone()],
-            None,
-        )
-        .await?;
-    if member.is_none() {
+    for task in tasks {
+        if !linked.contains(&task["id"]) {
+            let person = Some(("person_id", target["id"].clone()));
+            record(tx, identity, "task:assign", task, person).await?;
+        }
+        record(tx, identity, "task:update", task, None).await?;
+    }
+    join_teams(tx, identity, tasks, &person_id).await
+}
+
+/// Puts the person in the teams of the tasks' projects they are not in yet.
+async fn join_teams(
+    tx: &mut Tx,
+    identity: &Identity,
+    tasks: &[Row],
+    person_id: &Value,
+) -> ApiResult<()> {
+    let projects: BTreeSet<&str> = tasks
+        .iter()
+        .filter_map(|task| task["project_id"].as_str())
+        .collect();
+    for project_id in projects {
+        let project_json = json!(project_id);
+        let project = id_of(&project_json)?;
+        let member = tx
+            .fetch_optional(
+                "SELECT person_id FROM project_person_link WHERE project_id = $1 AND person_id = $2",
+                &[project.clone(), person_id.clone()],
+                None,
+            )
+            .await?;
+        if member.is_some() {
+            continue;
+        }
         tx.insert(
             "project_person_link",
-            &[("project_id", project.clone()), ("person_id", person_id)],
+            &[
+                ("project_id", project.clone()),
+                ("person_id", person_id.clone()),
+            ],
         )
         .await?;
         tx.execute(
             "UPDATE project SET updated_at = $1 WHERE id = $2",
-            &[stamp.into(), project],
+            &[now().into(), project],
         )
         .await?;
-        Event::new(
-            "project:update",
-            "project_id",
-            task["project_id"].as_str().unwrap_or_default(),
-        )
-        .in_project(scope::project_id(task.get("project_id")))
-        .record(tx, identity.person.id)
-        .await?;
+        Event::new("project:update", "project_id", project_id)
+            .in_project(scope::project_id(Some(&project_json)))
+            .record(tx, identity.person.id)
+            .await?;
     }
     Ok(())
 }
 
-/// The task as the assignment routes answer it: its row and assignees.
-async fn with_assignees(db: &crate::db::Db, id: &Json) -> ApiResult<Json> {
-    let mut row = db
-        .fetch_optional(
-            "SELECT * FROM task WHERE id = $1",
-            &[id_of(id)?],
-            Some("task"),
-        )
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let people = db
-        .fetch_all(
-            "SELECT person_id FROM task_person_link WHERE task_id = $1 ORDER BY person_id",
-            &[id_of(id)?],
+/// The tasks as the assignment routes answer them: their rows and assignees.
+async fn with_assignees(db: &Db, tasks: &[Row]) -> ApiResult<Vec<Json>> {
+    let links = db
+        .clone()
+        .fetch_in(
+            "SELECT task_id, person_id FROM task_person_link WHERE task_id IN ({ids}) \
+             ORDER BY person_id",
+            &[],
+            &ids_of(tasks)?,
             None,
         )
         .await?;
-    row.insert(
-        "assignees".into(),
-        Json::Array(people.into_iter().map(|p| p["person_id"].clone()).collect()),
-    );
-    row.insert("type".into(), json!("Task"));
-    Ok(Json::Object(row))
+    let mut assignees: HashMap<&str, Vec<Json>> = HashMap::new();
+    for link in &links {
+        let task = link["task_id"].as_str().unwrap_or_default();
+        assignees
+            .entry(task)
+            .or_default()
+            .push(link["person_id"].clone());
+    }
+    Ok(current(db, tasks)
+        .await?
+        .into_iter()
+        .map(|mut row| {
+            let people = assignees
+                .remove(row["id"].as_str().unwrap_or_default())
+                .unwrap_or_default();
+            row.insert("assignees".into(), Json::Array(people));
+            row.insert("type".into(), json!("Task"));
+            Json::Object(row)
+        })
+        .collect())
 }
 
 async fn refresh(state: &AppState, tasks: &[Row]) -> ApiResult<()> {
@@ -389,18 +523,18 @@ async fn assign(
     let ctx = Ctx::new(&state, &identity, &req);
     let target_id = required_text(&body_fields(&req, &body)?, "person_id")?;
     let task = task(&state.db, &path).await?.ok_or(ApiError::NotFound)?;
-    let target = person(&state.db, &target_id)
-        .await?
-        .ok_or_else(no_assignee)?;
-    check_assignable(&ctx, &task, &target).await?;
-    if !may_assign(&ctx, &task, &target).await? {
-        return Err(ApiError::Forbidden);
+    let assignee = Assignee::read(&state.db, &target_id).await?;
+    let mut standing = Standing::read(&ctx).await?;
+    if let Some(refused) = refusal(&ctx, &mut standing, &task, &assignee).await? {
+        return Err(refused);
     }
+    let chosen = [task];
     let mut tx = state.db.begin().await?;
-    put_on(&mut tx, &identity, &task, &target).await?;
+    put_on(&mut tx, &identity, &chosen, &assignee.row).await?;
     tx.commit().await?;
-    refresh(&state, std::slice::from_ref(&task)).await?;
-    Ok(HttpResponse::Ok().json(with_assignees(&state.db, &task["id"]).await?))
+    refresh(&state, &chosen).await?;
+    let answer = with_assignees(&state.db, &chosen).await?.into_iter().next();
+    Ok(HttpResponse::Ok().json(answer.ok_or(ApiError::NotFound)?))
 }
 
 /// Tasks the caller may not assign, or that do not exist, are skipped.
@@ -412,45 +546,30 @@ async fn assign_many(
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
     let ctx = Ctx::new(&state, &identity, &req);
-    let ids = task_ids(&body_fields(&req, &body)?)?;
-    let mut chosen: Vec<Row> = Vec::new();
-    let mut target: Option<Row> = None;
-    for id in &ids {
-        let Some(task) = task(&state.db, id).await? else {
-            continue;
-        };
-        let found = match &target {
-            Some(found) => found.clone(),
-            None => person(&state.db, &path).await?.ok_or_else(no_assignee)?,
-        };
-        target = Some(found.clone());
-        if check_assignable(&ctx, &task, &found).await.is_err()
-            || !may_assign(&ctx, &task, &found).await?
+    let found = tasks(&state.db, &task_ids(&body_fields(&req, &body)?)?).await?;
+    if found.is_empty() {
+        return Ok(HttpResponse::Ok().json(json!([])));
+    }
+    let assignee = Assignee::read(&state.db, &path).await?;
+    let mut standing = Standing::read(&ctx).await?;
+    let mut chosen = Vec::new();
+    for task in found {
+        if refusal(&ctx, &mut standing, &task, &assignee)
+            .await?
+            .is_none()
         {
-            continue;
-        }
-        if !chosen.iter().any(|t| t["id"] == task["id"]) {
             chosen.push(task);
         }
     }
-    let Some(target) = target else {
-        return Ok(HttpResponse::Ok().json(json!([])));
-    };
     let mut tx = state.db.begin().await?;
-    for task in &chosen {
-        put_on(&mut tx, &identity, task, &target).await?;
-    }
+    put_on(&mut tx, &identity, &chosen, &assignee.row).await?;
     tx.commit().await?;
     refresh(&state, &chosen).await?;
-    let mut answer = Vec::new();
-    for task in &chosen {
-        answer.push(with_assignees(&state.db, &task["id"]).await?);
-    }
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok().json(with_assignees(&state.db, &chosen).await?))
 }
 
 /// Removes everyone, or one person, from each task the caller may clear;
-/// answers the ids handled, as sent.
+/// answers the ids of the tasks handled.
 async fn clear_assignation(
     state: web::Data<AppState>,
     identity: Identity,
@@ -471,50 +590,58 @@ async fn clear_assignation(
             ))
         }
     };
-    let mut handled = Vec::new();
+    let mut standing = Standing::read(&ctx).await?;
     let mut touched = Vec::new();
+    for task in tasks(&state.db, &ids).await? {
+        if may_unassign(&ctx, &mut standing, &task, person.as_ref()).await? {
+            touched.push(task);
+        }
+    }
+    let task_ids = ids_of(&touched)?;
+    let mut fixed = Vec::new();
+    let mut only = String::new();
+    if let Some(person) = &person {
+        fixed.push(id_of(person)?);
+        only.push_str(" AND person_id = $1");
+    }
     let mut tx = state.db.begin().await?;
-    for id in &ids {
-        let Some(task) = task(&state.db, id).await? else {
-            continue;
-        };
-        if !may_unassign(&ctx, &task, person.as_ref()).await? {
-            continue;
-        }
-        let task_id = id_of(&task["id"])?;
-        let mut sql = String::from("SELECT person_id FROM task_person_link WHERE task_id = $1");
-        let mut params = vec![task_id.clone()];
-        if let Some(person) = &person {
-            params.push(id_of(person)?);
-            sql.push_str(" AND person_id = $2");
-        }
-        let removed = tx.fetch_all(&sql, &params, None).await?;
-        tx.execute(
-            &sql.replacen("SELECT person_id FROM", "DELETE FROM", 1),
-            &params,
+    let removed = tx
+        .fetch_in(
+            &format!(
+                "SELECT task_id, person_id FROM task_person_link WHERE task_id IN ({{ids}}){only}"
+            ),
+            &fixed,
+            &task_ids,
+            None,
         )
         .await?;
-        for link in &removed {
-            record(
-                &mut tx,
-                &identity,
-                "task:unassign",
-                &task,
-                Some(("person_id", link["person_id"].clone())),
-            )
-            .await?;
+    tx.execute_in(
+        &format!("DELETE FROM task_person_link WHERE task_id IN ({{ids}}){only}"),
+        &fixed,
+        &task_ids,
+    )
+    .await?;
+    tx.execute_in(
+        "UPDATE task SET updated_at = $1 WHERE id IN ({ids})",
+        &[now().into()],
+        &task_ids,
+    )
+    .await?;
+    let mut removed_from: HashMap<&Json, Vec<Json>> = HashMap::new();
+    for link in &removed {
+        let people = removed_from.entry(&link["task_id"]).or_default();
+        people.push(link["person_id"].clone());
+    }
+    for task in &touched {
+        for person in removed_from.remove(&task["id"]).unwrap_or_default() {
+            let person = Some(("person_id", person));
+            record(&mut tx, &identity, "task:unassign", task, person).await?;
         }
-        tx.execute(
-            "UPDATE task SET updated_at = $1 WHERE id = $2",
-            &[now().into(), task_id],
-        )
-        .await?;
-        record(&mut tx, &identity, "task:update", &task, None).await?;
-        handled.push(json!(id));
-        touched.push(task);
+        record(&mut tx, &identity, "task:update", task, None).await?;
     }
     tx.commit().await?;
     refresh(&state, &touched).await?;
+    let handled: Vec<&Json> = touched.iter().map(|task| &task["id"]).collect();
     Ok(HttpResponse::Ok().json(handled))
 }
 
@@ -566,46 +693,26 @@ async fn set_priority(
             "Input should be less than or equal to 2147483647",
         ));
     }
-    let mut chosen: Vec<Row> = Vec::new();
-    for id in &ids {
-        let Some(task) = task(&state.db, id).await? else {
-            continue;
-        };
-        let (role, mine, matches) = standing(&ctx, &task).await?;
-        let allowed = match role {
-            Some(Role::Admin | Role::Manager) => true,
-            Some(Role::Supervisor) => mine.is_empty() || matches,
-            _ => false,
-        };
-        if allowed && !chosen.iter().any(|t| t["id"] == task["id"]) {
+    let mut standing = Standing::read(&ctx).await?;
+    let mut chosen = Vec::new();
+    for task in tasks(&state.db, &ids).await? {
+        if standing.supervises(&ctx, &task).await {
             chosen.push(task);
         }
     }
     let mut tx = state.db.begin().await?;
+    tx.execute_in(
+        "UPDATE task SET priority = $1, updated_at = $2 WHERE id IN ({ids})",
+        &[Value::Int(priority), now().into()],
+        &ids_of(&chosen)?,
+    )
+    .await?;
     for task in &chosen {
-        tx.execute(
-            "UPDATE task SET priority = $1, updated_at = $2 WHERE id = $3",
-            &[Value::Int(priority), now().into(), id_of(&task["id"])?],
-        )
-        .await?;
         record(&mut tx, &identity, "task:update", task, None).await?;
     }
     tx.commit().await?;
     refresh(&state, &chosen).await?;
-    let mut answer = Vec::new();
-    for task in &chosen {
-        let row = state
-            .db
-            .fetch_optional(
-                "SELECT * FROM task WHERE id = $1",
-                &[id_of(&task["id"])?],
-                Some("task"),
-            )
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        answer.extend(super::typed(vec![row], "Task"));
-    }
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok().json(super::typed(current(&state.db, &chosen).await?, "Task")))
 }
 
 /// `{"total": minutes, person_id: [time spent, ...]}` for a task (one day of it).
@@ -697,7 +804,7 @@ async fn may_log(ctx: &Ctx<'_>, task: &Row, target: &Row, bots_welcome: bool) ->
     }
 }
 
-async fn bots_welcome(db: &crate::db::Db, task: &Row) -> ApiResult<bool> {
+async fn bots_welcome(db: &Db, task: &Row) -> ApiResult<bool> {
     let project = db
         .fetch_optional(
             "SELECT is_bot_collaboration_enabled FROM project WHERE id = $1",

@@ -268,6 +268,19 @@ fn insert_statement(table: &str, rows: &[&[(&str, Value)]], params: &mut Vec<Val
     )
 }
 
+/// `$from, $from+1, ...`: placeholders for `count` values numbered from
+/// `from`, for an `IN (...)` list.
+fn marks(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Values in one `IN (...)` list: well under either backend's limit on
+/// parameters (SQLite numbers at most 32,766), so lists are sent in chunks of it.
+const IDS_PER_QUERY: usize = 500;
+
 /// Rows in one deferred INSERT: few enough parameters for either backend.
 const DEFERRED_ROWS_PER_STATEMENT: usize = 100;
 
@@ -322,6 +335,22 @@ impl Tx {
             }
             TxConnection::Postgres(tx) => value::pg_execute(&mut **tx, sql, params).await,
         }
+    }
+
+    /// Runs `sql` for all of `ids`, [`IDS_PER_QUERY`] at a time (see
+    /// [`Read::fetch_in`]); returns the number of rows touched.
+    pub async fn execute_in(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        ids: &[Value],
+    ) -> sqlx::Result<u64> {
+        let mut changed = 0;
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let sql = sql.replace("{ids}", &marks(params.len() + 1, chunk.len()));
+            changed += self.execute(&sql, &[params, chunk].concat()).await?;
+        }
+        Ok(changed)
     }
 
     /// Adds a row nothing reads before the commit (an event): such rows are
@@ -395,6 +424,26 @@ pub trait Read: Send {
         table: Option<&str>,
     ) -> sqlx::Result<Option<Row>> {
         Ok(self.fetch_all(sql, params, table).await?.into_iter().next())
+    }
+
+    /// The rows of `sql` for all of `ids`, asked [`IDS_PER_QUERY`] at a time:
+    /// `{ids}` in `sql` stands for a chunk's placeholders, numbered after `params`.
+    async fn fetch_in(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        ids: &[Value],
+        table: Option<&str>,
+    ) -> sqlx::Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            let sql = sql.replace("{ids}", &marks(params.len() + 1, chunk.len()));
+            rows.extend(
+                self.fetch_all(&sql, &[params, chunk].concat(), table)
+                    .await?,
+            );
+        }
+        Ok(rows)
     }
 }
 
@@ -475,4 +524,49 @@ pub(crate) fn grouped(
             .push(row.get(value).cloned().unwrap_or(serde_json::Value::Null));
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{writer::tests::scratch_db, Read, Value, IDS_PER_QUERY};
+
+    #[tokio::test]
+    async fn lists_longer_than_one_query_takes_are_sent_in_chunks() {
+        let mut db = scratch_db().await;
+        let count = 2 * IDS_PER_QUERY + 1;
+        let all: Vec<Value> = (0..count as i64).map(Value::Int).collect();
+        let odd: Vec<Value> = (0..count as i64)
+            .filter(|n| n % 2 == 1)
+            .map(Value::Int)
+            .collect();
+        let mut tx = db.begin().await.unwrap();
+        for n in 0..count as i64 {
+            tx.insert_at_commit("scratch", vec![("n", Value::Int(n))]);
+        }
+        tx.commit().await.unwrap();
+
+        let mut tx = db.begin().await.unwrap();
+        let deleted = tx
+            .execute_in("DELETE FROM scratch WHERE n IN ({ids})", &[], &odd)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(deleted as usize, odd.len());
+
+        let rows = db
+            .fetch_in(
+                "SELECT n FROM scratch WHERE n > $1 AND n IN ({ids}) ORDER BY n",
+                &[Value::Int(0)],
+                &all,
+                None,
+            )
+            .await
+            .unwrap();
+        let kept: Vec<i64> = rows.iter().map(|row| row["n"].as_i64().unwrap()).collect();
+        let even: Vec<i64> = (2..count as i64).step_by(2).collect();
+        assert_eq!(
+            kept, even,
+            "the ids of every chunk, numbered after the others"
+        );
+    }
 }

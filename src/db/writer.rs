@@ -248,11 +248,12 @@ impl Drop for WriterTx {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use crate::db::{Db, Value};
     use std::time::Duration;
 
-    async fn scratch_db() -> Db {
+    /// A new SQLite database with one table, `scratch (n INTEGER PRIMARY KEY)`.
+    pub(in crate::db) async fn scratch_db() -> Db {
         let dir = std::env::temp_dir().join(format!("tusk-writer-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let db = Db::connect(&format!("sqlite://{}", dir.join("t.db").display()))

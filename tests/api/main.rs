@@ -1,6 +1,6 @@
 //! The API's integration tests, as one test binary: each module drives a real
 //! Tusk over HTTP (see `common`). One binary links the application once, where
-//! a binary per file linked it sixty times (minutes of linking and gigabytes
+//! a binary per file linked it 59 times (minutes of linking, and 6 GB more
 //! of disk on every CI run).
 
 mod common;

@@ -221,6 +221,70 @@ async fn tasks_are_assigned_by_the_rules_of_departments() {
     );
 }
 
+/// How many rows of `table` match `filter` (SQL on the test's own connection).
+async fn count(app: &TestApp, table: &str, filter: &str) -> usize {
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {filter}");
+    let rows = app.db.fetch_all(&sql, &[], None).await.unwrap();
+    rows[0]["n"].as_i64().unwrap() as usize
+}
+
+#[tokio::test]
+async fn a_batch_assignment_answers_in_order_and_tells_each_new_assignee_once() {
+    let app = spawn_app().await;
+    let s = studio(&app).await;
+    let batch = format!("/actions/persons/{}/assign", s.animator_id);
+    let ids = json!([id(&s.animation), id(&s.modeling), id(&s.animation)]);
+    let (status, assigned) = app
+        .put(&batch, &s.manager, json!({"task_ids": ids.clone()}))
+        .await;
+    assert_eq!(status, 200, "{assigned}");
+    let answered: Vec<(&Json, &Json, &Json)> = assigned
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|task| (&task["id"], &task["assignees"], &task["type"]))
+        .collect();
+    let animator = json!([s.animator_id]);
+    assert_eq!(
+        answered,
+        [
+            (&s.animation["id"], &animator, &json!("Task")),
+            (&s.modeling["id"], &animator, &json!("Task")),
+        ],
+        "each task once, in the order asked"
+    );
+    assert_ne!(assigned[0]["assigner_id"], Json::Null);
+    let person = format!("person_id = '{}'", s.animator_id);
+    assert_eq!(count(&app, "notification", &person).await, 2);
+    assert_eq!(count(&app, "task_person_link", &person).await, 2);
+    assert_eq!(
+        count(&app, "project_person_link", &person).await,
+        1,
+        "in the team once"
+    );
+    let events = |name: &str| format!("name = '{name}'");
+    assert_eq!(count(&app, "api_event", &events("task:assign")).await, 2);
+    assert_eq!(count(&app, "api_event", &events("project:update")).await, 1);
+
+    let (status, again) = app
+        .put(&batch, &s.manager, json!({"task_ids": ids.clone()}))
+        .await;
+    assert_eq!((status, again.as_array().unwrap().len()), (200, 2));
+    assert_eq!(
+        count(&app, "notification", &person).await,
+        2,
+        "nobody is told twice"
+    );
+    assert_eq!(count(&app, "api_event", &events("task:assign")).await, 2);
+    assert_eq!(count(&app, "task_person_link", &person).await, 2);
+
+    let clear = "/actions/tasks/clear-assignation";
+    let (_, cleared) = app.put(clear, &s.manager, json!({"task_ids": ids})).await;
+    assert_eq!(cleared, json!([id(&s.animation), id(&s.modeling)]));
+    assert_eq!(count(&app, "task_person_link", &person).await, 0);
+    assert_eq!(count(&app, "api_event", &events("task:unassign")).await, 2);
+}
+
 #[tokio::test]
 async fn assignations_are_cleared_and_priorities_set_by_who_may() {
     let app = spawn_app().await;

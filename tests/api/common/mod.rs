@@ -20,6 +20,53 @@ pub struct TestApp {
     pub client: Client,
     pub config: Config,
     pub db: Db,
+    /// Set on the app that made its database and folder: they go with it.
+    owns_storage: bool,
+}
+
+/// The whole suite runs in one process, where a finished test's server lives
+/// on (actix workers, project actors on shared arbiters): dropping its
+/// PostgreSQL database ends its connections, which would otherwise add up to
+/// the server's limit, and its folder is removed.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !self.owns_storage {
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&self.config.data_dir);
+        let Some(name) = self
+            .config
+            .database_url
+            .strip_prefix("postgres")
+            .and_then(|_| {
+                self.config
+                    .database_url
+                    .rsplit_once('/')
+                    .map(|(_, name)| name.to_string())
+            })
+        else {
+            return;
+        };
+        let server = std::env::var("TUSK_TEST_DATABASE_URL").unwrap_or_default();
+        // Drop runs inside the test's runtime, which cannot be blocked on:
+        // the drop gets a thread and a runtime of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime to drop the test database");
+            runtime.block_on(async {
+                use sqlx::Connection;
+                let mut admin = sqlx::PgConnection::connect(&server).await?;
+                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::Executor::execute(&mut admin, drop.as_str()).await?;
+                Ok::<_, sqlx::Error>(())
+            })
+        });
+        if let Ok(Err(error)) = dropped.join() {
+            eprintln!("could not drop the test database: {error}");
+        }
+    }
 }
 
 /// A fresh database URL: a new PostgreSQL database, or a SQLite file in `dir`.
@@ -66,7 +113,9 @@ pub async fn spawn_app() -> TestApp {
     let dir = std::env::temp_dir().join(format!("tusk-test-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let database_url = fresh_database(&dir).await;
-    spawn_with(test_config(dir, database_url)).await
+    let mut app = spawn_with(test_config(dir, database_url)).await;
+    app.owns_storage = true;
+    app
 }
 
 /// Starts a server on an existing configuration (a restart, when the database is reused).
@@ -86,6 +135,7 @@ pub async fn spawn_with(config: Config) -> TestApp {
         client: Client::builder().build().unwrap(),
         config,
         db,
+        owns_storage: false,
     }
 }
 
