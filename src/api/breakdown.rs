@@ -879,24 +879,9 @@ async fn update_shot(
         return Err(ApiError::Validation(errors));
     }
     values.push(("updated_at".into(), now().into()));
-    let assignments: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(n, (k, _))| format!("{k} = ${}", n + 1))
-        .collect();
-    let mut params: Vec<Value> = values.into_iter().map(|(_, v)| v).collect();
-    params.push(id_of(&row["id"])?);
     let mut tx = state.db.begin().await?;
     let mut updated = tx
-        .fetch_optional(
-            &format!(
-                "UPDATE entity SET {} WHERE id = ${} RETURNING *",
-                assignments.join(", "),
-                params.len()
-            ),
-            &params,
-            Some("entity"),
-        )
+        .update("entity", id_of(&row["id"])?, values)
         .await?
         .ok_or(ApiError::NotFound)?;
     Event::new(

@@ -511,27 +511,11 @@ async fn update_entry(
     let project = managed(&ctx, &p.0).await?;
     let existing = budget(&state.db, project, &p.1).await?;
     let current = entry(&state.db, &existing, &p.2).await?;
-    let values = entry_values(&body(&b)?)?;
-    let assignments: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(n, (k, _))| format!("{k} = ${}", n + 1))
-        .collect();
-    let mut params: Vec<Value> = values.into_iter().map(|(_, v)| v).collect();
-    params.push(now().into());
-    params.push(id_of(&current["id"])?);
+    let mut values = entry_values(&body(&b)?)?;
+    values.push(("updated_at", now().into()));
     let mut tx = state.db.begin().await?;
     let row = tx
-        .fetch_optional(
-            &format!(
-                "UPDATE budget_entry SET {}, updated_at = ${} WHERE id = ${} RETURNING *",
-                assignments.join(", "),
-                params.len() - 1,
-                params.len()
-            ),
-            &params,
-            Some("budget_entry"),
-        )
+        .update("budget_entry", id_of(&current["id"])?, values)
         .await?
         .ok_or(ApiError::NotFound)?;
     let data = Map::from_iter([

@@ -553,22 +553,7 @@ async fn move_task(
             },
         ));
     }
-    let assignments: Vec<String> = sets
-        .iter()
-        .enumerate()
-        .map(|(n, (k, _))| format!("{k} = ${}", n + 1))
-        .collect();
-    let mut params: Vec<Value> = sets.into_iter().map(|(_, v)| v).collect();
-    params.push(id_of(&task["id"])?);
-    tx.execute(
-        &format!(
-            "UPDATE task SET {} WHERE id = ${}",
-            assignments.join(", "),
-            params.len()
-        ),
-        &params,
-    )
-    .await?;
+    tx.update("task", id_of(&task["id"])?, sets).await?;
     let project = &task["project_id"];
     record(
         tx,

@@ -170,23 +170,8 @@ async fn describe(ctx: &Ctx<'_>, preview: &Row, stem: &str, stored: &Stored) -> 
         ("status", "ready".into()),
         ("updated_at", now().into()),
     ]);
-    let assignments: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(index, (column, _))| format!("{column} = ${}", index + 1))
-        .collect();
-    let mut params: Vec<Value> = columns.into_iter().map(|(_, value)| value).collect();
-    params.push(id_of(&preview["id"])?);
     let updated = tx
-        .fetch_optional(
-            &format!(
-                "UPDATE preview_file SET {} WHERE id = ${} RETURNING *",
-                assignments.join(", "),
-                params.len()
-            ),
-            &params,
-            Some("preview_file"),
-        )
+        .update("preview_file", id_of(&preview["id"])?, columns)
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut event = Event::new(

@@ -182,29 +182,13 @@ async fn upsert_link(
     let stamp = now();
     let link = match existing {
         Some(existing) => {
-            let mut params: Vec<Value> = values.iter().map(|(_, v)| v.clone()).collect();
-            let assignments: Vec<String> = values
-                .iter()
-                .enumerate()
-                .map(|(n, (column, _))| format!("{column} = ${}", n + 1))
-                .collect();
-            params.push(stamp.into());
-            params.push(
-                Value::from_json(ColumnKind::Uuid, &existing["id"]).map_err(ApiError::internal)?,
-            );
-            tx.fetch_optional(
-                &format!(
-                    "UPDATE {} SET {}, updated_at = ${} WHERE id = ${} RETURNING *",
-                    kind.table,
-                    assignments.join(", "),
-                    params.len() - 1,
-                    params.len()
-                ),
-                &params,
-                Some(kind.table),
-            )
-            .await?
-            .ok_or(ApiError::NotFound)?
+            let id =
+                Value::from_json(ColumnKind::Uuid, &existing["id"]).map_err(ApiError::internal)?;
+            let mut changes = values.clone();
+            changes.push(("updated_at", stamp.into()));
+            tx.update(kind.table, id, changes)
+                .await?
+                .ok_or(ApiError::NotFound)?
         }
         None => {
             let mut row: Vec<(&str, Value)> = vec![

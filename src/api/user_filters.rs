@@ -374,25 +374,9 @@ async fn update(
         }
     }
     changes.push(("updated_at", now().into()));
-    let assignments: Vec<String> = changes
-        .iter()
-        .enumerate()
-        .map(|(n, (k, _))| format!("{k} = ${}", n + 1))
-        .collect();
-    let mut params: Vec<Value> = changes.into_iter().map(|(_, v)| v).collect();
-    params.push(id_of(&row["id"])?);
     let mut tx = state.db.begin().await?;
     let updated = tx
-        .fetch_optional(
-            &format!(
-                "UPDATE {} SET {} WHERE id = ${} RETURNING *",
-                saved.table(),
-                assignments.join(", "),
-                params.len()
-            ),
-            &params,
-            Some(saved.table()),
-        )
+        .update(saved.table(), id_of(&row["id"])?, changes)
         .await?
         .ok_or(ApiError::NotFound)?;
     if saved == Saved::Group && fields.contains_key("is_shared") {

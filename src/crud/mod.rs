@@ -1038,27 +1038,9 @@ async fn update(
         .await?;
     check_choices(model, &data)?;
     let (columns, links) = split_data(model, table, &data, false)?;
-    let mut assignments: Vec<String> = Vec::new();
-    let mut params: Vec<Value> = Vec::new();
-    for (column, value) in columns
-        .into_iter()
-        .chain([("updated_at".to_string(), now().into())])
-    {
-        params.push(value);
-        assignments.push(format!("{column} = ${}", params.len()));
-    }
-    params.push(id.into());
+    let stamp = ("updated_at".to_string(), now().into());
     let updated = tx
-        .fetch_optional(
-            &format!(
-                "UPDATE {} SET {} WHERE id = ${} RETURNING *",
-                model.table,
-                assignments.join(", "),
-                params.len()
-            ),
-            &params,
-            Some(model.table),
-        )
+        .update(model.table, id.into(), columns.into_iter().chain([stamp]))
         .await?
         .ok_or(ApiError::NotFound)?;
     let updated = reread(&mut tx, model, updated).await?;

@@ -328,6 +328,31 @@ impl Tx {
         row.ok_or(sqlx::Error::RowNotFound)
     }
 
+    /// Sets `values` on the row of `table` with this `id`; returns the row as
+    /// stored, or None when there is no such row.
+    pub async fn update<C: AsRef<str>>(
+        &mut self,
+        table: &str,
+        id: Value,
+        values: impl IntoIterator<Item = (C, Value)>,
+    ) -> sqlx::Result<Option<Row>> {
+        let mut params = Vec::new();
+        let assignments: Vec<String> = values
+            .into_iter()
+            .map(|(column, value)| {
+                params.push(value);
+                format!("{} = ${}", column.as_ref(), params.len())
+            })
+            .collect();
+        params.push(id);
+        let sql = format!(
+            "UPDATE {table} SET {} WHERE id = ${} RETURNING *",
+            assignments.join(", "),
+            params.len()
+        );
+        self.fetch_optional(&sql, &params, Some(table)).await
+    }
+
     pub async fn execute(&mut self, sql: &str, params: &[Value]) -> sqlx::Result<u64> {
         match &mut self.connection {
             TxConnection::Sqlite(tx, _) => {
