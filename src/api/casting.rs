@@ -6,13 +6,13 @@ use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, team_role};
 use crate::crud::{id_of, Ctx};
-use crate::db::{now, Row, Tx, Value};
+use crate::db::{now, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value as Json};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use tusk_actors::project::Touched;
 use tusk_actors::role::Role;
 use uuid::Uuid;
@@ -276,60 +276,93 @@ async fn link_between(tx: &mut Tx, from: &Json, asset: Uuid) -> ApiResult<Option
         .await?)
 }
 
-/// Casts one asset into an entity; a shot's episode gets the asset too
-/// (a link marked `auto`, dropped again when no shot of it uses the asset).
-async fn cast(tx: &mut Tx, author: Uuid, target: &Row, entry: &Entry) -> ApiResult<()> {
+/// A shot's episode while the shot's casting changes: locked, with which of
+/// the assets being cast it already has.
+struct Episode {
+    id: Json,
+    has: HashSet<Uuid>,
+}
+
+impl Episode {
+    async fn of(tx: &mut Tx, target: &Row, assets: &[Uuid]) -> ApiResult<Option<Episode>> {
+        let Some(id) = episode_of_shot(tx, target).await? else {
+            return Ok(None);
+        };
+        // The episode's row first: two shots of one episode cast at once would
+        // otherwise both find its link missing and both add it (PostgreSQL
+        // refuses the second; SQLite has one writer anyway).
+        tx.execute(
+            "UPDATE entity SET updated_at = updated_at WHERE id = $1",
+            &[id_of(&id)?],
+        )
+        .await?;
+        let assets: Vec<Value> = assets.iter().map(|asset| (*asset).into()).collect();
+        let has = tx
+            .fetch_in(
+                "SELECT entity_out_id FROM entity_link WHERE entity_in_id = $1 \
+                 AND entity_out_id IN ({ids})",
+                &[id_of(&id)?],
+                &assets,
+                None,
+            )
+            .await?
+            .iter()
+            .filter_map(|link| link["entity_out_id"].as_str())
+            .filter_map(|asset| Uuid::parse_str(asset).ok())
+            .collect();
+        Ok(Some(Episode { id, has }))
+    }
+}
+
+/// Casts one asset into an entity, or updates its link (`existing`, its id);
+/// a shot's episode gets the asset too (a link marked `auto`, dropped again
+/// when no shot of it uses the asset). Returns the link's id.
+async fn cast(
+    tx: &mut Tx,
+    author: Uuid,
+    target: &Row,
+    episode: Option<&mut Episode>,
+    entry: &Entry,
+    existing: Option<&Json>,
+) -> ApiResult<Json> {
     let project = target["project_id"].clone();
-    if let Some(existing) = link_between(tx, &target["id"], entry.asset).await? {
+    if let Some(existing) = existing {
         tx.execute(
             "UPDATE entity_link SET nb_occurences = $1, label = $2, updated_at = $3 WHERE id = $4",
             &[
                 Value::Int(entry.occurrences),
                 entry.label.clone().into(),
                 now().into(),
-                id_of(&existing["id"])?,
+                id_of(existing)?,
             ],
         )
         .await?;
-        let mut update = event(
-            "entity-link:update",
-            "entity_link_id",
-            &existing["id"],
-            &project,
-        );
+        let mut update = event("entity-link:update", "entity_link_id", existing, &project);
         update
             .data
             .insert("nb_occurences".into(), json!(entry.occurrences));
-        return Ok(update.record(tx, author).await?);
+        update.record(tx, author).await?;
+        return Ok(existing.clone());
     }
-    if let Some(episode) = episode_of_shot(tx, target).await? {
-        // The episode's row first: two shots of one episode cast at once would
-        // otherwise both find its link missing and both add it (PostgreSQL
-        // refuses the second; SQLite has one writer anyway).
-        tx.execute(
-            "UPDATE entity SET updated_at = updated_at WHERE id = $1",
-            &[id_of(&episode)?],
+    if let Some(episode) = episode.filter(|episode| !episode.has.contains(&entry.asset)) {
+        episode.has.insert(entry.asset);
+        insert_link(
+            tx,
+            &episode.id,
+            entry.asset,
+            1,
+            &entry.label,
+            json!({"auto": true}),
         )
         .await?;
-        if link_between(tx, &episode, entry.asset).await?.is_none() {
-            insert_link(
-                tx,
-                &episode,
-                entry.asset,
-                1,
-                &entry.label,
-                json!({"auto": true}),
-            )
+        tx.execute(
+            "UPDATE entity SET nb_entities_out = COALESCE(nb_entities_out, 0) + 1, updated_at = $1 WHERE id = $2",
+            &[now().into(), id_of(&episode.id)?],
+        )
+        .await?;
+        event("asset:update", "asset_id", &json!(entry.asset), &project)
+            .record(tx, author)
             .await?;
-            tx.execute(
-                "UPDATE entity SET nb_entities_out = COALESCE(nb_entities_out, 0) + 1, updated_at = $1 WHERE id = $2",
-                &[now().into(), id_of(&episode)?],
-            )
-            .await?;
-            event("asset:update", "asset_id", &json!(entry.asset), &project)
-                .record(tx, author)
-                .await?;
-        }
     }
     let link = insert_link(
         tx,
@@ -340,7 +373,7 @@ async fn cast(tx: &mut Tx, author: Uuid, target: &Row, entry: &Entry) -> ApiResu
         Json::Null,
     )
     .await?;
-    let mut created = event("entity-link:new", "entity_link_id", &link["id"], &project);
+    let mut created = event("entity-link:new", "entity_link_id", &link, &project);
     created
         .data
         .insert("entity_in_id".into(), target["id"].clone());
@@ -351,9 +384,10 @@ async fn cast(tx: &mut Tx, author: Uuid, target: &Row, entry: &Entry) -> ApiResu
         .data
         .insert("nb_occurences".into(), json!(entry.occurrences));
     created.record(tx, author).await?;
-    Ok(())
+    Ok(link)
 }
 
+/// Adds a link from an entity to an asset; returns its id.
 async fn insert_link(
     tx: &mut Tx,
     from: &Json,
@@ -361,30 +395,28 @@ async fn insert_link(
     occurrences: i64,
     label: &str,
     data: Json,
-) -> ApiResult<Row> {
-    let stamp = now();
-    Ok(tx
-        .insert(
-            "entity_link",
-            &[
-                ("id", Uuid::now_v7().into()),
-                ("entity_in_id", id_of(from)?),
-                ("entity_out_id", asset.into()),
-                ("nb_occurences", Value::Int(occurrences)),
-                ("label", label.into()),
-                (
-                    "data",
-                    if data.is_null() {
-                        Value::Null
-                    } else {
-                        Value::Json(data)
-                    },
-                ),
-                ("created_at", stamp.into()),
-                ("updated_at", stamp.into()),
-            ],
-        )
-        .await?)
+) -> ApiResult<Json> {
+    let (id, stamp) = (Uuid::now_v7(), now());
+    tx.execute(
+        "INSERT INTO entity_link (id, entity_in_id, entity_out_id, nb_occurences, label, data, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            id.into(),
+            id_of(from)?,
+            asset.into(),
+            Value::Int(occurrences),
+            label.into(),
+            if data.is_null() {
+                Value::Null
+            } else {
+                Value::Json(data)
+            },
+            stamp.into(),
+            stamp.into(),
+        ],
+    )
+    .await?;
+    Ok(json!(id))
 }
 
 /// After a change to an entity's casting: its count, its tasks' readiness
@@ -522,6 +554,7 @@ async fn refresh_readiness(tx: &mut Tx, shot: &Row) -> ApiResult<()> {
             None,
         )
         .await?;
+    let mut by_count: BTreeMap<usize, Vec<Value>> = BTreeMap::new();
     for task in tasks {
         let task_priority = priorities
             .get(task["task_type_id"].as_str().unwrap_or_default())
@@ -546,9 +579,13 @@ async fn refresh_readiness(tx: &mut Tx, shot: &Row) -> ApiResult<()> {
                 })
             })
             .count();
-        tx.execute(
-            "UPDATE task SET nb_assets_ready = $1 WHERE id = $2",
-            &[Value::Int(ready as i64), id_of(&task["id"])?],
+        by_count.entry(ready).or_default().push(id_of(&task["id"])?);
+    }
+    for (ready, tasks) in by_count {
+        tx.execute_in(
+            "UPDATE task SET nb_assets_ready = $1 WHERE id IN ({ids})",
+            &[Value::Int(ready as i64)],
+            &tasks,
         )
         .await?;
     }
@@ -558,21 +595,24 @@ async fn refresh_readiness(tx: &mut Tx, shot: &Row) -> ApiResult<()> {
 /// Replaces an entity's whole casting.
 async fn set_casting(tx: &mut Tx, author: Uuid, target: &Row, entries: &[Entry]) -> ApiResult<()> {
     let id = id_of(&target["id"])?;
-    for entry in entries {
-        let exists = tx
-            .fetch_optional(
-                &format!("SELECT e.id FROM entity e JOIN entity_type t ON t.id = e.entity_type_id WHERE e.id = $1 AND t.name NOT IN {TEMPORAL}"),
-                &[entry.asset.into()],
-                None,
-            )
-            .await?
-            .is_some();
-        if !exists {
-            return Err(ApiError::bad_request(format!(
-                "Asset {} not found",
-                entry.asset
-            )));
-        }
+    let assets: Vec<Uuid> = entries.iter().map(|entry| entry.asset).collect();
+    let asked: Vec<Value> = assets.iter().map(|asset| (*asset).into()).collect();
+    let known: HashSet<Json> = tx
+        .fetch_in(
+            &format!(
+                "SELECT e.id FROM entity e JOIN entity_type t ON t.id = e.entity_type_id \
+                 WHERE e.id IN ({{ids}}) AND t.name NOT IN {TEMPORAL}"
+            ),
+            &[],
+            &asked,
+            None,
+        )
+        .await?
+        .into_iter()
+        .map(|row| row["id"].clone())
+        .collect();
+    if let Some(missing) = assets.iter().find(|asset| !known.contains(&json!(asset))) {
+        return Err(ApiError::bad_request(format!("Asset {missing} not found")));
     }
     let previous: BTreeSet<String> = tx
         .fetch_all(
@@ -584,13 +624,26 @@ async fn set_casting(tx: &mut Tx, author: Uuid, target: &Row, entries: &[Entry])
         .into_iter()
         .filter_map(|r| r["entity_out_id"].as_str().map(str::to_string))
         .collect();
-    let wanted: BTreeSet<String> = entries.iter().map(|e| e.asset.to_string()).collect();
+    let wanted: BTreeSet<String> = assets.iter().map(Uuid::to_string).collect();
     let added: Vec<String> = wanted.difference(&previous).cloned().collect();
     let removed: Vec<String> = previous.difference(&wanted).cloned().collect();
     tx.execute("DELETE FROM entity_link WHERE entity_in_id = $1", &[id])
         .await?;
+    let mut episode = Episode::of(tx, target, &assets).await?;
+    // An asset named twice: its second entry updates the link the first made.
+    let mut links: HashMap<Uuid, Json> = HashMap::new();
     for entry in entries {
-        cast(tx, author, target, entry).await?;
+        let existing = links.get(&entry.asset).cloned();
+        let link = cast(
+            tx,
+            author,
+            target,
+            episode.as_mut(),
+            entry,
+            existing.as_ref(),
+        )
+        .await?;
+        links.insert(entry.asset, link);
     }
     announce(tx, author, target, &added, &removed).await
 }
@@ -1017,7 +1070,17 @@ async fn cast_asset_in(
                 })
                 .unwrap_or_default(),
         };
-        cast(&mut tx, identity.person.id, target, &entry).await?;
+        let mut episode = Episode::of(&mut tx, target, &[asset_id]).await?;
+        let existing = existing.as_ref().map(|link| &link["id"]);
+        cast(
+            &mut tx,
+            identity.person.id,
+            target,
+            episode.as_mut(),
+            &entry,
+            existing,
+        )
+        .await?;
         if target["type_name"] == "Episode" {
             event(
                 "asset:update",

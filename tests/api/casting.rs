@@ -199,6 +199,55 @@ async fn casting_is_validated_and_kept_to_managers() {
         1,
         "nothing was wiped"
     );
+    let unknown = uuid::Uuid::new_v4();
+    assert_eq!(
+        app.put(
+            &url,
+            &s.admin,
+            json!([{"asset_id": s.tree}, {"asset_id": unknown}])
+        )
+        .await,
+        (
+            400,
+            json!({"data": null, "error": true, "message": format!("Asset {unknown} not found")})
+        ),
+    );
+    assert_eq!(
+        app.get(&url, &s.admin).await.1[0]["asset_id"],
+        s.bunny,
+        "nothing was written"
+    );
+    let twice =
+        json!([{"asset_id": s.tree, "nb_occurences": 1}, {"asset_id": s.tree, "nb_occurences": 3}]);
+    assert_eq!(app.put(&url, &s.admin, twice).await.0, 200);
+    let (_, casting) = app.get(&url, &s.admin).await;
+    let cast: Vec<(&Json, &Json)> = casting
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (&c["asset_id"], &c["nb_occurences"]))
+        .collect();
+    assert_eq!(
+        cast,
+        [(&s.tree, &json!(3))],
+        "one link, the last entry's count"
+    );
+    let (_, shot) = app
+        .get(&format!("/data/entities/{}", id(&s.shot)), &s.admin)
+        .await;
+    assert_eq!(shot["nb_entities_out"], 1);
+    let episode = format!(
+        "/data/projects/{}/entities/{}/casting",
+        s.project,
+        id(&s.episode)
+    );
+    let (_, episode_casting) = app.get(&episode, &s.admin).await;
+    assert_eq!(
+        episode_casting[0]["asset_id"], s.tree,
+        "the episode keeps the asset its shot uses: {episode_casting}"
+    );
+    assert_eq!(episode_casting.as_array().map(Vec::len), Some(1));
+
     let artist_id = app.person_with_role("artist@example.com", Role::User).await;
     let vendor_id = app
         .person_with_role("vendor@example.com", Role::Vendor)
