@@ -1,9 +1,10 @@
 //! The project actors' view of the database: what a project's cached
 //! breakdown is made of, loaded whole or row by row.
 
-use crate::db::{Db, Row, Value};
+use crate::db::{Db, Read, Row, Value};
 use async_trait::async_trait;
 use serde_json::Value as Json;
+use std::collections::HashMap;
 use tusk_actors::project::{ProjectState, ProjectStore, Reloaded, Row as StateRow, Touched};
 use uuid::Uuid;
 
@@ -29,30 +30,45 @@ fn keyed(rows: Vec<Row>) -> impl Iterator<Item = (String, StateRow)> {
         .map(|row| (row["id"].as_str().unwrap_or_default().to_string(), row))
 }
 
+fn ids<'a>(texts: impl IntoIterator<Item = &'a String>) -> Result<Vec<Value>, String> {
+    texts.into_iter().map(|text| id(text)).collect()
+}
+
+/// Names each row by its id.
+fn by_id(rows: Vec<Row>) -> HashMap<String, Row> {
+    keyed(rows).collect()
+}
+
 impl DbStore {
-    /// Tasks with their assignees, for a condition on `task` aliased `t`.
-    async fn tasks(&self, condition: &str, key: Value) -> Result<Vec<Row>, String> {
-        let mut tasks = self
-            .db
-            .fetch_all(
-                &format!("SELECT t.* FROM task t WHERE {condition}"),
-                std::slice::from_ref(&key),
-                Some("task"),
-            )
+    /// Rows of `sql` for all of `ids` (`{ids}` in `sql`), asked in chunks.
+    async fn fetch_in(&self, sql: &str, ids: &[Value], table: &str) -> Result<Vec<Row>, String> {
+        self.db
+            .clone()
+            .fetch_in(sql, &[], ids, Some(table))
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())
+    }
+
+    /// Tasks with their assignees, for a condition on `task` aliased `t`
+    /// where `{ids}` stands for the list `ids`.
+    async fn tasks(&self, condition: &str, ids: &[Value]) -> Result<Vec<Row>, String> {
+        let mut tasks = self
+            .fetch_in(
+                &format!("SELECT t.* FROM task t WHERE {condition}"),
+                ids,
+                "task",
+            )
+            .await?;
         let links = self
-            .db
-            .fetch_all(
+            .fetch_in(
                 &format!(
                     "SELECT a.task_id, a.person_id FROM task_person_link a JOIN task t ON t.id = a.task_id \
                      WHERE {condition} ORDER BY a.person_id"
                 ),
-                &[key],
-                None,
+                ids,
+                "task_person_link",
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         let mut assignees = crate::db::grouped(&links, "task_id", "person_id");
         for task in tasks.iter_mut() {
             let people = assignees
@@ -61,13 +77,6 @@ impl DbStore {
             task.insert("assignees".into(), Json::Array(people));
         }
         Ok(tasks)
-    }
-
-    async fn one(&self, sql: &str, key: &str, table: &str) -> Result<Option<Row>, String> {
-        self.db
-            .fetch_optional(sql, &[id(key)?], Some(table))
-            .await
-            .map_err(|e| e.to_string())
     }
 }
 
@@ -93,7 +102,7 @@ impl ProjectStore for DbStore {
             )
             .await
             .map_err(|e| e.to_string())?;
-        let tasks = self.tasks("t.project_id = $1", key).await?;
+        let tasks = self.tasks("t.project_id IN ({ids})", &[key]).await?;
         Ok(ProjectState::new(
             keyed(entities).collect(),
             keyed(tasks).collect(),
@@ -101,54 +110,70 @@ impl ProjectStore for DbStore {
         ))
     }
 
+    /// Reads the touched rows back in a few queries, however many there are
+    /// (the actor reads the refreshes of many writes at once).
     async fn reload(&self, project: &str, touched: &Touched) -> Result<Reloaded, String> {
-        let mut reloaded = Reloaded::default();
-        let in_project =
-            |row: Option<Row>| row.filter(|row| row["project_id"].as_str() == Some(project));
-        for entity in &touched.entities {
-            let row = self
-                .one(&format!("{ENTITIES} WHERE e.id = $1"), entity, "entity")
-                .await?;
-            reloaded.entities.push((entity.clone(), in_project(row)));
-        }
-        for task in &touched.tasks {
-            let row = self.tasks("t.id = $1", id(task)?).await?.into_iter().next();
-            reloaded.tasks.push((task.clone(), in_project(row)));
-        }
-        for owner in &touched.casting {
-            let row = self
-                .one(&format!("{ENTITIES} WHERE e.id = $1"), owner, "entity")
-                .await?;
-            let row = in_project(row);
-            let here = row.is_some();
-            reloaded.entities.push((owner.clone(), row));
-            reloaded.casting.push(owner.clone());
-            if !here {
-                continue;
-            }
-            for task in self.tasks("t.entity_id = $1", id(owner)?).await? {
-                let key = task["id"].as_str().unwrap_or_default().to_string();
-                reloaded.tasks.push((key, in_project(Some(task))));
-            }
-            let links = self
-                .db
-                .fetch_all(
-                    "SELECT * FROM entity_link WHERE entity_in_id = $1",
-                    &[id(owner)?],
-                    Some("entity_link"),
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+        let here = |row: &Row| row["project_id"].as_str() == Some(project);
+        let mut reloaded = Reloaded {
+            casting: touched.casting.clone(),
+            ..Reloaded::default()
+        };
+        let mut named: Vec<&String> = touched.entities.iter().chain(&touched.casting).collect();
+        named.sort();
+        named.dedup();
+        let mut entities = by_id(
+            self.fetch_in(
+                &format!("{ENTITIES} WHERE e.id IN ({{ids}})"),
+                &ids(named.iter().copied())?,
+                "entity",
+            )
+            .await?,
+        );
+        entities.retain(|_, row| here(row));
+        let owners: Vec<&String> = touched
+            .casting
+            .iter()
+            .filter(|owner| entities.contains_key(*owner))
+            .collect();
+        for entity in named {
             reloaded
-                .links
-                .extend(keyed(links).map(|(key, row)| (key, Some(row))));
+                .entities
+                .push((entity.clone(), entities.get(entity).cloned()));
         }
+
+        let mut tasks = by_id(self.tasks("t.id IN ({ids})", &ids(&touched.tasks)?).await?);
+        for task in &touched.tasks {
+            let row = tasks.remove(task).filter(here);
+            reloaded.tasks.push((task.clone(), row));
+        }
+        let of_owners = self
+            .tasks("t.entity_id IN ({ids})", &ids(owners.iter().copied())?)
+            .await?;
+        reloaded
+            .tasks
+            .extend(keyed(of_owners).map(|(key, row)| (key, Some(row).filter(here))));
+
+        let links = self
+            .fetch_in(
+                "SELECT * FROM entity_link WHERE entity_in_id IN ({ids})",
+                &ids(owners.iter().copied())?,
+                "entity_link",
+            )
+            .await?;
+        reloaded
+            .links
+            .extend(keyed(links).map(|(key, row)| (key, Some(row))));
+        let mut links = by_id(
+            self.fetch_in(
+                "SELECT l.*, e.project_id FROM entity_link l JOIN entity e ON e.id = l.entity_in_id \
+                 WHERE l.id IN ({ids})",
+                &ids(&touched.links)?,
+                "entity_link",
+            )
+            .await?,
+        );
         for link in &touched.links {
-            let row = self
-                .one(
-                    "SELECT l.*, e.project_id FROM entity_link l JOIN entity e ON e.id = l.entity_in_id WHERE l.id = $1", link, "entity_link")
-                .await?;
-            let row = in_project(row).map(|mut row| {
+            let row = links.remove(link).filter(here).map(|mut row| {
                 row.remove("project_id");
                 row
             });

@@ -80,6 +80,21 @@ impl Touched {
         }
     }
 
+    /// Adds another write's rows to these (a row named twice is read once).
+    pub fn merge(&mut self, other: Touched) {
+        for (mine, theirs) in [
+            (&mut self.entities, other.entities),
+            (&mut self.tasks, other.tasks),
+            (&mut self.links, other.links),
+            (&mut self.casting, other.casting),
+        ] {
+            mine.extend(theirs);
+            mine.sort();
+            mine.dedup();
+        }
+        self.everything |= other.everything;
+    }
+
     pub fn is_empty(&self) -> bool {
         !self.everything
             && self.entities.is_empty()
@@ -268,6 +283,10 @@ pub struct ProjectActor {
     state: Arc<ProjectState>,
     last_used: Instant,
     idle_after: Duration,
+    /// Refreshes that came while rows were being read: they are read
+    /// together next, then all answered.
+    waiting: Vec<(Touched, tokio::sync::oneshot::Sender<Result<(), String>>)>,
+    reading: bool,
 }
 
 impl Actor for ProjectActor {
@@ -317,31 +336,61 @@ impl Message for Refresh {
     type Result = Result<(), String>;
 }
 
+/// Writes come faster than one at a time can be read back: a refresh that
+/// comes while rows are being read waits, and every refresh that waited is
+/// read back in one go after it. Each is answered once its rows are in the
+/// state, so a writer's next read sees its write; readers meanwhile get the
+/// state as it was.
 impl Handler<Refresh> for ProjectActor {
-    type Result = AtomicResponse<Self, Result<(), String>>;
+    type Result = ResponseFuture<Result<(), String>>;
 
-    fn handle(&mut self, Refresh(touched): Refresh, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, Refresh(touched): Refresh, ctx: &mut Context<Self>) -> Self::Result {
         self.last_used = Instant::now();
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.waiting.push((touched, answer));
+        if !self.reading {
+            self.read_waiting(ctx);
+        }
+        Box::pin(async move {
+            answered
+                .await
+                .unwrap_or_else(|_| Err("the project's actor stopped".into()))
+        })
+    }
+}
+
+impl ProjectActor {
+    /// Reads back the rows of every waiting refresh at once, applies them,
+    /// answers those refreshes, then reads what came meanwhile.
+    fn read_waiting(&mut self, ctx: &mut Context<Self>) {
+        let batch = std::mem::take(&mut self.waiting);
+        self.reading = !batch.is_empty();
+        if batch.is_empty() {
+            return;
+        }
+        let mut touched = Touched::default();
+        for (rows, _) in &batch {
+            touched.merge(rows.clone());
+        }
         let store = self.store.clone();
         let project = self.project.clone();
-        // Atomic: no other message runs until the rows are applied.
-        AtomicResponse::new(Box::pin(
-            async move {
-                if touched.everything {
-                    store.load(&project).await.map(Err)
-                } else {
-                    store.reload(&project, &touched).await.map(Ok)
-                }
+        let read = async move {
+            if touched.everything {
+                store.load(&project).await.map(Err)
+            } else {
+                store.reload(&project, &touched).await.map(Ok)
             }
-            .into_actor(self)
-            .map(|reloaded, actor, _| {
-                match reloaded? {
-                    Ok(rows) => Arc::make_mut(&mut actor.state).apply(rows),
-                    Err(whole) => actor.state = Arc::new(whole),
-                }
-                Ok(())
-            }),
-        ))
+        };
+        ctx.spawn(read.into_actor(self).map(move |read, actor, ctx| {
+            let outcome = read.map(|rows| match rows {
+                Ok(rows) => Arc::make_mut(&mut actor.state).apply(rows),
+                Err(whole) => actor.state = Arc::new(whole),
+            });
+            for (_, answer) in batch {
+                let _ = answer.send(outcome.clone());
+            }
+            actor.read_waiting(ctx);
+        }));
     }
 }
 
@@ -420,6 +469,8 @@ impl ProjectRegistry {
             state: Arc::default(),
             last_used: Instant::now(),
             idle_after: self.idle_after,
+            waiting: Vec::new(),
+            reading: false,
         };
         let addr = ProjectActor::start_in_arbiter(&pool[index], move |_| actor);
         actors.insert(project.to_string(), addr.clone());
@@ -486,6 +537,7 @@ mod tests {
     struct MemoryStore {
         rows: Mutex<BTreeMap<String, Row>>,
         loads: std::sync::atomic::AtomicUsize,
+        reloads: std::sync::atomic::AtomicUsize,
     }
 
     #[async_trait]
@@ -500,6 +552,10 @@ mod tests {
         }
 
         async fn reload(&self, _project: &str, touched: &Touched) -> Result<Reloaded, String> {
+            self.reloads
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            // As long as a database's round trip: refreshes pile up meanwhile.
+            actix_rt::time::sleep(Duration::from_millis(5)).await;
             let rows = self.rows.lock().unwrap();
             Ok(Reloaded {
                 tasks: touched
@@ -538,6 +594,36 @@ mod tests {
         assert_eq!(registry.running(), 0, "an idle project is let go");
         assert_eq!(registry.snapshot("p").await.unwrap().tasks.len(), 1);
         assert_eq!(store.loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[actix_rt::test]
+    async fn refreshes_that_come_together_are_read_back_together() {
+        let store = Arc::new(MemoryStore::default());
+        let registry = ProjectRegistry::new(store.clone(), Duration::from_secs(60));
+        registry.snapshot("p").await.unwrap();
+        let names: Vec<String> = (0..20).map(|n| format!("t{n:02}")).collect();
+        for name in &names {
+            store.rows.lock().unwrap().insert(name.clone(), row(name));
+        }
+        let refreshes = names.iter().map(|name| {
+            let touched = Touched {
+                tasks: vec![name.clone()],
+                ..Default::default()
+            };
+            registry.refresh("p", touched)
+        });
+        let answers = futures_util::future::join_all(refreshes).await;
+        assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+        let state = registry.snapshot("p").await.unwrap();
+        assert_eq!(
+            state.tasks.keys().collect::<Vec<_>>(),
+            names.iter().collect::<Vec<_>>()
+        );
+        let reloads = store.reloads.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            (2..20).contains(&reloads),
+            "the first alone, the others together: {reloads} reads"
+        );
     }
 }
 
