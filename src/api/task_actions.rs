@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, team_role};
 use crate::crud::{id_of, Ctx};
-use crate::db::{now, Db, Read, Row, Tx, Value};
+use crate::db::{grouped, now, Db, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use actix_web::http::{Method, StatusCode};
@@ -423,14 +423,7 @@ async fn with_assignees(db: &Db, tasks: &[Row]) -> ApiResult<Vec<Json>> {
             None,
         )
         .await?;
-    let mut assignees: HashMap<&str, Vec<Json>> = HashMap::new();
-    for link in &links {
-        let task = link["task_id"].as_str().unwrap_or_default();
-        assignees
-            .entry(task)
-            .or_default()
-            .push(link["person_id"].clone());
-    }
+    let mut assignees = grouped(&links, "task_id", "person_id");
     Ok(current(db, tasks)
         .await?
         .into_iter()
@@ -627,13 +620,10 @@ async fn clear_assignation(
         &task_ids,
     )
     .await?;
-    let mut removed_from: HashMap<&Json, Vec<Json>> = HashMap::new();
-    for link in &removed {
-        let people = removed_from.entry(&link["task_id"]).or_default();
-        people.push(link["person_id"].clone());
-    }
+    let mut removed_from = grouped(&removed, "task_id", "person_id");
     for task in &touched {
-        for person in removed_from.remove(&task["id"]).unwrap_or_default() {
+        let id = task["id"].as_str().unwrap_or_default();
+        for person in removed_from.remove(id).unwrap_or_default() {
             let person = Some(("person_id", person));
             record(&mut tx, &identity, "task:unassign", task, person).await?;
         }
