@@ -43,7 +43,7 @@ mod stats;
 mod subscriptions;
 mod task_actions;
 mod task_create;
-mod task_delete;
+pub(crate) mod task_delete;
 mod task_pages;
 mod task_preview;
 mod tasks_to_check;

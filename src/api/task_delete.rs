@@ -35,11 +35,38 @@ pub(super) fn routes() -> Vec<Route> {
     ]
 }
 
-/// Deletes the tasks, with their comments, previews, files, time, news,
-/// notifications and subscriptions; entities whose thumbnail came from them
-/// take the newest remaining one when the project picks them automatically,
-/// else none. Answers the ids of the deleted tasks.
+/// Deletes the tasks with everything that hangs off them (see
+/// [`remove_task_belongings`]). Answers the entities whose thumbnail changed.
 async fn remove_tasks(
+    tx: &mut Tx,
+    identity: &Identity,
+    project: &Row,
+    tasks: &[Row],
+) -> ApiResult<Vec<String>> {
+    let entities = remove_task_belongings(tx, identity, project, tasks).await?;
+    for task in tasks {
+        tx.execute("DELETE FROM task WHERE id = $1", &[id_of(&task["id"])?])
+            .await?;
+        let mut event = Event::new(
+            "task:delete",
+            "task_id",
+            task["id"].as_str().unwrap_or_default(),
+        )
+        .in_project(scope::project_id(task.get("project_id")));
+        for key in ["entity_id", "task_type_id"] {
+            event.data.insert(key.into(), task[key].clone());
+        }
+        event.record(tx, identity.person.id).await?;
+    }
+    Ok(entities)
+}
+
+/// Removes what hangs off the tasks (comments, previews, files, time,
+/// notifications, subscriptions, assignments) and their news, which the
+/// clients are told of; entities whose thumbnail came from them take the
+/// newest remaining one when the project picks them automatically, else
+/// none. The tasks themselves stay. Answers the entities whose thumbnail changed.
+pub(crate) async fn remove_task_belongings(
     tx: &mut Tx,
     identity: &Identity,
     project: &Row,
@@ -81,18 +108,7 @@ async fn remove_tasks(
             .record(tx, identity.person.id)
             .await?;
         }
-        remove_task_data(tx, "SELECT id FROM task WHERE id = $1", id.clone()).await?;
-        tx.execute("DELETE FROM task WHERE id = $1", &[id]).await?;
-        let mut event = Event::new(
-            "task:delete",
-            "task_id",
-            task["id"].as_str().unwrap_or_default(),
-        )
-        .in_project(in_project);
-        for key in ["entity_id", "task_type_id"] {
-            event.data.insert(key.into(), task[key].clone());
-        }
-        event.record(tx, identity.person.id).await?;
+        remove_task_data(tx, "SELECT id FROM task WHERE id = $1", id).await?;
     }
     let automated = project["is_set_preview_automated"] == json!(true);
     let mut entities = Vec::new();

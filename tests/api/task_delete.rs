@@ -239,6 +239,51 @@ async fn an_automated_project_shows_the_newest_remaining_preview() {
 }
 
 #[tokio::test]
+async fn a_forced_delete_of_one_task_takes_its_news_and_gives_back_the_thumbnail() {
+    let app = spawn_app().await;
+    let s = studio(&app, "Film").await;
+    app.put(
+        &format!("/data/projects/{}", s.project),
+        &s.admin,
+        json!({"is_set_preview_automated": true}),
+    )
+    .await;
+    let task_id = id(&s.tasks[0]);
+    let (status, _) = app
+        .post(
+            &format!("/actions/tasks/{task_id}/comment"),
+            &s.admin,
+            json!({"task_status_id": s.tasks[0]["task_status_id"], "comment": "first pass"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let gone = app.preview_file(&task_id, 1, "ready", "png").await;
+    let kept = app
+        .preview_file(s.tasks[1]["id"].as_str().unwrap(), 2, "ready", "png")
+        .await;
+    show(&app, &s.shot, &gone).await;
+    let views = format!("/data/shots/with-tasks?project_id={}", s.project);
+    app.get(&views, &s.admin).await;
+
+    let (status, _) = app
+        .delete(&format!("/data/tasks/{task_id}?force=true"), &s.admin)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(app.event_data("news:delete").await.len(), 1);
+    assert_eq!(app.event_data("task:delete").await.len(), 1);
+    let (_, shot) = app
+        .get(&format!("/data/entities/{}", s.shot), &s.admin)
+        .await;
+    assert_eq!(shot["preview_file_id"], json!(kept));
+    let (_, view) = app.get(&views, &s.admin).await;
+    assert_eq!(
+        view[0]["preview_file_id"],
+        json!(kept),
+        "the cached view follows"
+    );
+}
+
+#[tokio::test]
 async fn admins_delete_every_task_of_a_type_in_a_project() {
     let app = spawn_app().await;
     let s = studio(&app, "Film").await;

@@ -506,8 +506,14 @@ impl Hooks for Tasks {
             let id = row["id"].as_str().unwrap_or_default().to_string();
             (
                 project,
+                // The entity too: a forced delete may change its thumbnail.
                 Touched {
                     tasks: vec![id],
+                    entities: row["entity_id"]
+                        .as_str()
+                        .map(str::to_string)
+                        .into_iter()
+                        .collect(),
                     ..Default::default()
                 },
             )
@@ -709,7 +715,7 @@ impl Hooks for Tasks {
 
     async fn before_delete(
         &self,
-        _ctx: &Ctx<'_>,
+        ctx: &Ctx<'_>,
         tx: &mut Tx,
         row: &Row,
         force: bool,
@@ -732,7 +738,20 @@ impl Hooks for Tasks {
                 .await?;
             return Ok(());
         }
-        remove_task_data(tx, "SELECT id FROM task WHERE id = $1", id).await
+        // A forced delete takes what hangs off the task, as the bulk deletion
+        // does: news (the clients are told), and the entity's thumbnail when it
+        // came from the task.
+        let project = tx
+            .fetch_optional(
+                "SELECT id, is_set_preview_automated FROM project WHERE id = $1",
+                &[id_of(&row["project_id"])?],
+                Some("project"),
+            )
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let task = [row.clone()];
+        crate::api::task_delete::remove_task_belongings(tx, ctx.identity, &project, &task).await?;
+        Ok(())
     }
 
     fn present(&self, ctx: &Ctx<'_>, mut row: Row, _view: View) -> Row {
