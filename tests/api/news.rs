@@ -120,3 +120,103 @@ async fn an_entity_news_name_the_entity_in_full_and_come_latest_first() {
         (&json!([]), &json!(0), &json!(0))
     );
 }
+
+#[tokio::test]
+async fn a_project_news_feed_filters_pages_and_counts_status_changes() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project = app.create_project(&admin, "Film").await;
+    let (shot, tasks) = app
+        .shot_with_tasks(&admin, &project, &["Animation", "Layout"])
+        .await;
+    let people = app
+        .crew(
+            &project,
+            "",
+            &[
+                ("artist", Role::User, true),
+                ("client", Role::Client, true),
+                ("vendor", Role::Vendor, true),
+                ("outsider", Role::User, false),
+            ],
+        )
+        .await;
+    let token = |who: &str| people.iter().find(|m| m.who == who).unwrap().token.clone();
+    let (_, wip) = app.get("/data/task-status?short_name=wip", &admin).await;
+    let (_, done) = app.get("/data/task-status?short_name=done", &admin).await;
+    for (task, status, text) in [
+        (&tasks[0], &wip[0]["id"], "first pass"),
+        (&tasks[0], &done[0]["id"], "approved"),
+        (&tasks[1], &wip[0]["id"], "layout started"),
+    ] {
+        let (code, comment) = app
+            .post(
+                &format!("/actions/tasks/{}/comment", id(task)),
+                &admin,
+                json!({"task_status_id": status, "comment": text}),
+            )
+            .await;
+        assert_eq!(code, 201, "{comment}");
+    }
+    let feed = format!("/data/projects/{project}/news");
+    let (status, page) = app.get(&feed, &admin).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(
+        (
+            &page["total"],
+            &page["nb_pages"],
+            &page["limit"],
+            &page["page"]
+        ),
+        (&json!(3), &json!(1), &json!(50), &json!(1))
+    );
+    assert_eq!(
+        page["stats"],
+        json!({wip[0]["id"].as_str().unwrap(): 2, done[0]["id"].as_str().unwrap(): 1})
+    );
+    assert_eq!(page["data"][0]["task_id"], tasks[1]["id"], "latest first");
+    assert_eq!(page["data"][0]["task_entity_id"], shot["id"]);
+
+    let (_, done_only) = app
+        .get(&format!("{feed}?task_status_id={}", id(&done[0])), &admin)
+        .await;
+    assert_eq!(done_only["total"], 1);
+    assert_eq!(done_only["data"][0]["task_status_id"], done[0]["id"]);
+    let (_, second) = app.get(&format!("{feed}?limit=2&page=2"), &admin).await;
+    assert_eq!(
+        (
+            &second["nb_pages"],
+            &second["offset"],
+            second["data"].as_array().map(Vec::len)
+        ),
+        (&json!(2), &json!(2), Some(1))
+    );
+    assert_eq!(second["data"][0]["id"], page["data"][2]["id"]);
+    let (status, _) = app.get(&format!("{feed}?after=yesterday"), &admin).await;
+    assert_eq!(status, 400);
+    let (_, later) = app.get(&format!("{feed}?after=2999-01-01"), &admin).await;
+    assert_eq!(later["total"], 0);
+
+    let one = format!("{feed}/{}", id(&page["data"][1]));
+    let (status, item) = app.get(&one, &admin).await;
+    assert_eq!((status, &item), (200, &page["data"][1]));
+    let missing = format!("{feed}/{}", uuid::Uuid::new_v4());
+    assert_eq!(app.get(&missing, &admin).await.0, 404);
+
+    let (status, mine) = app.get("/data/projects/news", &token("artist")).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine["total"], 3, "the artist's open projects' news");
+    assert_eq!(app.get(&feed, &token("artist")).await.0, 200);
+    let (_, none) = app.get("/data/projects/news", &token("outsider")).await;
+    assert_eq!(none["total"], 0, "no team, no news");
+    assert_eq!(app.get(&feed, &token("outsider")).await.0, 403);
+    for who in ["client", "vendor"] {
+        assert_eq!(app.get(&feed, &token(who)).await.0, 403, "{who}");
+        assert_eq!(app.get(&one, &token(who)).await.0, 403, "{who}");
+        assert_eq!(
+            app.get("/data/projects/news", &token(who)).await.0,
+            403,
+            "{who}"
+        );
+    }
+}
