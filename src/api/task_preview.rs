@@ -5,6 +5,7 @@ use super::{body_fields, Route};
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::models::entities::entity_kind;
+use crate::crud::models::files::PREVIEW_FILES;
 use crate::crud::{id_of, scope, Ctx};
 use crate::db::{now, Row, Tx};
 use crate::error::{ApiError, ApiResult};
@@ -30,6 +31,18 @@ pub(super) fn routes() -> Vec<Route> {
             "/actions/tasks/set-main-preview",
             "Set tasks' last previews as their entities' main previews",
             |r| r.to(set_many),
+        ),
+        Route::new(
+            Method::PUT,
+            "/actions/preview-files/{preview_file_id}/set-main-preview",
+            "Set a preview as its entity's main preview",
+            |r| r.to(set_from_preview),
+        ),
+        Route::new(
+            Method::PUT,
+            "/actions/preview-files/{preview_file_id}/update-position",
+            "Move a preview among the files of its revision",
+            |r| r.to(update_position),
         ),
     ]
 }
@@ -184,4 +197,110 @@ async fn set_many(
     tx.commit().await?;
     refresh(&state, &touched).await?;
     Ok(HttpResponse::Ok().json(answer))
+}
+
+/// A preview file, or 404.
+async fn preview_file(ctx: &Ctx<'_>, id: &str) -> ApiResult<Row> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    ctx.db()
+        .fetch_optional(
+            "SELECT * FROM preview_file WHERE id = $1",
+            &[id.into()],
+            Some("preview_file"),
+        )
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
+/// An optional whole number of the body (`frame_number`, `position`).
+fn whole_number(fields: &serde_json::Map<String, Json>, key: &str) -> ApiResult<Option<i64>> {
+    match fields.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(value) => value
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_field(key, "Input should be a valid integer")),
+    }
+}
+
+/// The preview becomes its entity's thumbnail. A frame of a movie can't be
+/// chosen: Tusk has no movie pipeline to cut it.
+async fn set_from_preview(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let frame = whole_number(&body_fields(&req, &body)?, "frame_number")?;
+    let preview = preview_file(&ctx, &path).await?;
+    let task = settable(&ctx, preview["task_id"].as_str().unwrap_or_default()).await?;
+    if frame.is_some() {
+        return Err(ApiError::bad_request(if preview["extension"] == "mp4" {
+            "Tusk can't extract a movie's frame: it has no movie pipeline"
+        } else {
+            "Can't use a given frame on non movie preview"
+        }));
+    }
+    let mut tx = state.db.begin().await?;
+    let entity = apply(&mut tx, identity.person.id, &task, &preview).await?;
+    tx.commit().await?;
+    refresh(&state, std::slice::from_ref(&task)).await?;
+    Ok(HttpResponse::Ok().json(entity))
+}
+
+/// Moves the preview to `position` (from 1) among the files of its task's
+/// revision, the others following in their order; a position out of range
+/// moves nothing. Answers the revision's files in their order.
+async fn update_position(
+    state: web::Data<AppState>,
+    identity: Identity,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    let ctx = Ctx::new(&state, &identity, &req);
+    let position = whole_number(&body_fields(&req, &body)?, "position")?.unwrap_or(0);
+    if position < 0 {
+        return Err(ApiError::invalid_field(
+            "position",
+            "Input should be greater than or equal to 0",
+        ));
+    }
+    let preview = preview_file(&ctx, &path).await?;
+    scope::task_action_access(&ctx, &preview["task_id"]).await?;
+    let mut tx = state.db.begin().await?;
+    let mut files = tx
+        .fetch_all(
+            "SELECT * FROM preview_file WHERE task_id = $1 AND revision = $2 \
+             ORDER BY position, created_at",
+            &[
+                id_of(&preview["task_id"])?,
+                preview["revision"].as_i64().unwrap_or(0).into(),
+            ],
+            Some("preview_file"),
+        )
+        .await?;
+    if (1..=files.len() as i64).contains(&position) {
+        let moved = files.iter().position(|file| file["id"] == preview["id"]);
+        if let Some(moved) = moved {
+            let file = files.remove(moved);
+            files.insert(position as usize - 1, file);
+        }
+        let stamp = now();
+        for (index, file) in files.iter_mut().enumerate() {
+            let changes = [
+                ("position", (index as i64 + 1).into()),
+                ("updated_at", stamp.into()),
+            ];
+            *file = tx
+                .update("preview_file", id_of(&file["id"])?, changes)
+                .await?
+                .ok_or(ApiError::NotFound)?;
+        }
+    }
+    tx.commit().await?;
+    let rows = crate::crud::read_rows(&ctx, &PREVIEW_FILES, files, false).await?;
+    Ok(HttpResponse::Ok().json(rows))
 }

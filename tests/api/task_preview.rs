@@ -179,3 +179,92 @@ async fn a_batch_is_checked_whole_and_skips_tasks_without_previews() {
     assert_eq!(answer[0]["preview_file_id"], json!(shown));
     assert_eq!(answer[0]["type"], "Entity");
 }
+
+#[tokio::test]
+async fn a_chosen_preview_becomes_the_thumbnail_and_previews_change_places() {
+    let app = spawn_app().await;
+    let s = studio(&app).await;
+    let mut takes = Vec::new();
+    for position in 1..=3 {
+        let take = Uuid::now_v7();
+        let stamp = tusk::db::now();
+        app.db
+            .insert(
+                "preview_file",
+                &[
+                    ("id", take.into()),
+                    ("name", format!("take{position}").as_str().into()),
+                    ("revision", tusk::db::Value::Int(1)),
+                    ("position", tusk::db::Value::Int(position)),
+                    ("extension", "png".into()),
+                    ("status", "ready".into()),
+                    ("validation_status", "neutral".into()),
+                    ("task_id", uuid(&s.animation)),
+                    ("created_at", stamp.into()),
+                    ("updated_at", stamp.into()),
+                ],
+            )
+            .await
+            .unwrap();
+        takes.push(take.to_string());
+    }
+    let main = format!("/actions/preview-files/{}/set-main-preview", takes[1]);
+    for who in ["client", "outsider"] {
+        assert_eq!(
+            app.put(&main, s.token(who), json!({})).await.0,
+            403,
+            "{who}"
+        );
+    }
+    let (status, entity) = app.put(&main, s.token("artist"), json!({})).await;
+    assert_eq!(status, 200, "{entity}");
+    assert_eq!(
+        (
+            &entity["id"],
+            &entity["preview_file_id"],
+            &entity["preview_file_status"]
+        ),
+        (&json!(s.shot), &json!(takes[1]), &json!("ready"))
+    );
+    let (status, refused) = app.put(&main, &s.admin, json!({"frame_number": 12})).await;
+    assert_eq!(
+        (status, &refused["message"]),
+        (400, &json!("Can't use a given frame on non movie preview"))
+    );
+    let unknown = format!("/actions/preview-files/{}/set-main-preview", Uuid::now_v7());
+    assert_eq!(app.put(&unknown, &s.admin, json!({})).await.0, 404);
+
+    let moving = format!("/actions/preview-files/{}/update-position", takes[2]);
+    let order = |files: &Json| -> Vec<(String, i64)> {
+        files
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (id(f), f["position"].as_i64().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        app.put(&moving, s.token("outsider"), json!({"position": 1}))
+            .await
+            .0,
+        403
+    );
+    let (status, files) = app
+        .put(&moving, s.token("manager"), json!({"position": 1}))
+        .await;
+    assert_eq!(status, 200, "{files}");
+    let moved = vec![
+        (takes[2].clone(), 1),
+        (takes[0].clone(), 2),
+        (takes[1].clone(), 3),
+    ];
+    assert_eq!(order(&files), moved);
+    let (_, unmoved) = app
+        .put(&moving, s.token("manager"), json!({"position": 9}))
+        .await;
+    assert_eq!(order(&unmoved), moved, "out of range: nothing moves");
+    let (status, _) = app
+        .put(&moving, s.token("manager"), json!({"position": -1}))
+        .await;
+    assert_eq!(status, 400);
+}
