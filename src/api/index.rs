@@ -3,6 +3,8 @@
 
 use super::{Route, ZOU_VERSION};
 use crate::app::AppState;
+use crate::auth::Identity;
+use crate::error::ApiResult;
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -21,6 +23,12 @@ pub(super) fn routes() -> Vec<Route> {
             "/config",
             "Get the configuration the web UI needs",
             |r| r.to(config),
+        ),
+        Route::new(
+            Method::GET,
+            "/stats",
+            "Get the studio's usage counts (admins)",
+            |r| r.to(stats),
         ),
         Route::new(
             Method::GET,
@@ -92,4 +100,23 @@ async fn openapi(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(state.openapi.clone())
+}
+
+/// The counts Zou's telemetry reports: previews by kind, and comments.
+async fn stats(state: web::Data<AppState>, identity: Identity) -> ApiResult<HttpResponse> {
+    identity.require_admin()?;
+    let counts = state
+        .db
+        .fetch_optional(
+            "SELECT \
+             (SELECT COUNT(*) FROM preview_file WHERE extension = 'mp4') AS number_of_video_previews, \
+             (SELECT COUNT(*) FROM preview_file WHERE extension = 'png') AS number_of_picture_previews, \
+             (SELECT COUNT(*) FROM preview_file WHERE extension = 'obj') AS number_of_model_previews, \
+             (SELECT COUNT(*) FROM comment) AS number_of_comments",
+            &[],
+            None,
+        )
+        .await?
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok().json(counts))
 }

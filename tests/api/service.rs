@@ -82,3 +82,35 @@ async fn unknown_routes_and_wrong_methods_get_zou_errors() {
         )
     );
 }
+
+#[tokio::test]
+async fn admins_read_the_usage_counts() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let project = app.create_project(&admin, "Film").await;
+    let (_, tasks) = app.shot_with_tasks(&admin, &project, &["Animation"]).await;
+    let task = tasks[0]["id"].as_str().unwrap();
+    app.preview_file(task, 1, "ready", "png").await;
+    app.preview_file(task, 2, "ready", "mp4").await;
+    app.preview_file(task, 3, "ready", "png").await;
+    let (status, _) = app
+        .post(
+            &format!("/actions/tasks/{task}/comment"),
+            &admin,
+            json!({"task_status_id": tasks[0]["task_status_id"], "comment": "ok"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        app.get("/stats", &admin).await,
+        (
+            200,
+            json!({"number_of_video_previews": 1, "number_of_picture_previews": 2,
+                   "number_of_model_previews": 0, "number_of_comments": 1})
+        )
+    );
+    app.person_with_role("manager@example.com", tusk_actors::role::Role::Manager)
+        .await;
+    let manager = app.token_for("manager@example.com", PASSWORD).await;
+    assert_eq!(app.get("/stats", &manager).await.0, 403);
+}
