@@ -26,6 +26,12 @@ pub(super) fn routes() -> Vec<Route> {
         ),
         Route::new(
             Method::GET,
+            "/status/resources",
+            "Get the machine's CPU, memory and job load",
+            |r| r.to(resources),
+        ),
+        Route::new(
+            Method::GET,
             "/stats",
             "Get the studio's usage counts (admins)",
             |r| r.to(stats),
@@ -119,4 +125,89 @@ async fn stats(state: web::Data<AppState>, identity: Identity) -> ApiResult<Http
         .await?
         .unwrap_or_default();
     Ok(HttpResponse::Ok().json(counts))
+}
+
+/// The machine's load as Zou's monitoring reads it, from Linux's `/proc`:
+/// each core's use over one second, the load averages, the memory, and the
+/// running jobs (Tusk has no job queue: none, as Zou without one).
+async fn resources() -> HttpResponse {
+    let before = core_times();
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(1)).await;
+    let percent: Vec<f64> = before
+        .iter()
+        .zip(core_times())
+        .map(|((busy, all), (busy_now, all_now))| {
+            let elapsed = all_now.saturating_sub(*all).max(1);
+            one_decimal(100.0 * busy_now.saturating_sub(*busy) as f64 / elapsed as f64)
+        })
+        .collect();
+    let load: Vec<f64> = proc_file("loadavg")
+        .split_whitespace()
+        .take(3)
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let load_of = |n: usize| load.get(n).copied().unwrap_or(0.0);
+    let memory = memory();
+    HttpResponse::Ok().json(json!({
+        "date": chrono::Utc::now().naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        "cpu": {
+            "percent": percent,
+            "loadavg": {
+                "last 1 min": load_of(0),
+                "last 5 min": load_of(1),
+                "last 10 min": load_of(2),
+            },
+        },
+        "memory": memory,
+        "jobs": {"running_jobs": 0},
+    }))
+}
+
+fn proc_file(name: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{name}")).unwrap_or_default()
+}
+
+fn one_decimal(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+/// Per core, the time spent busy and in all, in ticks since boot.
+fn core_times() -> Vec<(u64, u64)> {
+    proc_file("stat")
+        .lines()
+        .filter(|line| line.starts_with("cpu") && !line.starts_with("cpu "))
+        .map(|line| {
+            let ticks: Vec<u64> = line
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            let all: u64 = ticks.iter().take(8).sum();
+            // idle and iowait
+            let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
+            (all.saturating_sub(idle), all)
+        })
+        .collect()
+}
+
+/// Memory in bytes as psutil counts it: used is what neither free, buffers
+/// nor (reclaimable) cache hold; the percent is of what is not available.
+fn memory() -> serde_json::Value {
+    let info = proc_file("meminfo");
+    let field = |name: &str| -> u64 {
+        info.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|rest| rest.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kb| kb * 1024)
+    };
+    let total = field("MemTotal");
+    let available = field("MemAvailable");
+    let cached = field("Cached") + field("SReclaimable");
+    let used = total.saturating_sub(field("MemFree") + field("Buffers") + cached);
+    let percent = if total == 0 {
+        0.0
+    } else {
+        one_decimal(100.0 * total.saturating_sub(available) as f64 / total as f64)
+    };
+    json!({"total": total, "used": used, "available": available, "percent": percent})
 }

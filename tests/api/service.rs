@@ -114,3 +114,28 @@ async fn admins_read_the_usage_counts() {
     let manager = app.token_for("manager@example.com", PASSWORD).await;
     assert_eq!(app.get("/stats", &manager).await.0, 403);
 }
+
+#[tokio::test]
+async fn the_machine_s_load_is_reported_as_zou_reports_it() {
+    let app = spawn_app().await;
+    let (status, load) = app.anonymous(Method::GET, "/status/resources", None).await;
+    assert_eq!(status, 200, "{load}");
+    let cores = load["cpu"]["percent"].as_array().unwrap();
+    assert!(!cores.is_empty());
+    assert!(cores
+        .iter()
+        .all(|core| (0.0..=100.0).contains(&core.as_f64().unwrap())));
+    for window in ["last 1 min", "last 5 min", "last 10 min"] {
+        assert!(load["cpu"]["loadavg"][window].as_f64().unwrap() >= 0.0);
+    }
+    let memory = &load["memory"];
+    let (total, available) = (
+        memory["total"].as_u64().unwrap(),
+        memory["available"].as_u64().unwrap(),
+    );
+    assert!(0 < available && available < total, "{memory}");
+    assert!(memory["used"].as_u64().unwrap() < total);
+    assert!((0.0..100.0).contains(&memory["percent"].as_f64().unwrap()));
+    assert_eq!(load["jobs"], json!({"running_jobs": 0}));
+    assert_eq!(load["date"].as_str().unwrap().len(), 26);
+}
