@@ -2,12 +2,13 @@
 //! previews), as Kitsu's news pages show it.
 
 use super::entity_lists::entity;
+use super::open_tasks::{date_param, integer_param, uuid_param};
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::team_role;
-use crate::crud::{first, id_of, integer, where_clause, Condition, Ctx};
-use crate::db::{parse_timestamp, Db, Read, Row, Value};
+use crate::crud::{first, id_of, where_clause, Condition, Ctx};
+use crate::db::{Db, Read, Row, Value};
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -189,15 +190,13 @@ struct Filters {
 }
 
 impl Filters {
-    fn read(query: &[(String, String)], projects: Condition) -> ApiResult<Filters> {
+    fn read(ctx: &Ctx<'_>, projects: Condition) -> ApiResult<Filters> {
         let mut conditions = vec![projects];
         let id = |name: &str| -> ApiResult<Option<Value>> {
-            match first(query, name).filter(|text| !text.is_empty()) {
-                None => Ok(None),
-                Some(text) => Uuid::parse_str(text)
-                    .map(|id| Some(Value::Uuid(id)))
-                    .map_err(|_| ApiError::bad_request(format!("{name} is not a valid id."))),
-            }
+            ctx.param(name)
+                .filter(|text| !text.is_empty())
+                .map(uuid_param)
+                .transpose()
         };
         for (name, column) in [
             ("episode_id", "par.parent_id"),
@@ -210,24 +209,19 @@ impl Filters {
             }
         }
         for (name, comparison) in [("after", ">"), ("before", "<")] {
-            if let Some(text) = first(query, name) {
-                let stamp = parse_timestamp(text).ok_or_else(|| {
-                    ApiError::bad_request(
-                        "Wrong date format for before argument.Expected format: \
-                         2020-01-05T13:23:10 or 2020-01-05",
-                    )
-                })?;
+            if let Some(stamp) = date_param(ctx, name)? {
                 let condition = format!("n.created_at {comparison} ?");
-                conditions.push(Condition::new(condition, vec![stamp.into()]));
+                conditions.push(Condition::new(condition, vec![stamp]));
             }
         }
-        let only_preview = first(query, "only_preview")
+        let only_preview = ctx
+            .param("only_preview")
             .is_some_and(|flag| ["true", "1"].contains(&flag.to_ascii_lowercase().as_str()));
         if only_preview {
             conditions.push(Condition::new("n.preview_file_id IS NOT NULL", Vec::new()));
         }
-        let page = integer(query, "page")?.unwrap_or(1);
-        let limit = integer(query, "limit")?.unwrap_or(50);
+        let page = integer_param(ctx, "page")?.unwrap_or(1);
+        let limit = integer_param(ctx, "limit")?.unwrap_or(50);
         if page < 1 || limit < 1 {
             return Err(ApiError::bad_request(
                 "page and limit must be positive integers.",
@@ -370,7 +364,7 @@ async fn project_news(
     let ctx = Ctx::new(&state, &identity, &req);
     let project = readable_project(&ctx, &path).await?;
     let scope = Condition::new("t.project_id = ?", vec![project]);
-    let filters = Filters::read(&ctx.query, scope)?;
+    let filters = Filters::read(&ctx, scope)?;
     Ok(HttpResponse::Ok().json(news_page(&state.db, filters).await?))
 }
 
@@ -389,7 +383,7 @@ async fn open_projects_news(
         sql.push_str(" AND t.project_id = ?");
         params.push(project.into());
     }
-    let filters = Filters::read(&ctx.query, Condition::new(sql, params))?;
+    let filters = Filters::read(&ctx, Condition::new(sql, params))?;
     Ok(HttpResponse::Ok().json(news_page(&state.db, filters).await?))
 }
 

@@ -83,13 +83,13 @@ fn open_scope(ctx: &Ctx<'_>) -> Condition {
     condition
 }
 
-fn uuid(text: &str) -> ApiResult<Value> {
+pub(super) fn uuid_param(text: &str) -> ApiResult<Value> {
     Uuid::parse_str(text)
         .map(Value::Uuid)
         .map_err(|_| ApiError::bad_request("Wrong UUID format."))
 }
 
-fn integer(ctx: &Ctx<'_>, key: &str) -> ApiResult<Option<i64>> {
+pub(super) fn integer_param(ctx: &Ctx<'_>, key: &str) -> ApiResult<Option<i64>> {
     match ctx.param(key).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(text) => text
@@ -100,7 +100,7 @@ fn integer(ctx: &Ctx<'_>, key: &str) -> ApiResult<Option<i64>> {
     }
 }
 
-fn date(ctx: &Ctx<'_>, key: &str) -> ApiResult<Option<Value>> {
+pub(super) fn date_param(ctx: &Ctx<'_>, key: &str) -> ApiResult<Option<Value>> {
     let Some(text) = ctx.param(key).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
@@ -121,7 +121,7 @@ async fn filters(ctx: &Ctx<'_>) -> ApiResult<Vec<Condition>> {
     let mut conditions = Vec::new();
     match ctx.param("project_id").filter(|v| !v.is_empty()) {
         Some(project) => {
-            let project = uuid(project)?;
+            let project = uuid_param(project)?;
             if !ctx.identity.is_admin() {
                 ctx.db()
                     .fetch_optional(
@@ -140,16 +140,20 @@ async fn filters(ctx: &Ctx<'_>) -> ApiResult<Vec<Condition>> {
         None => conditions.push(open_scope(ctx)),
     }
     match ctx.param("task_type_id").filter(|v| !v.is_empty()) {
-        Some(task_type) => {
-            conditions.push(Condition::new("t.task_type_id = ?", vec![uuid(task_type)?]))
-        }
+        Some(task_type) => conditions.push(Condition::new(
+            "t.task_type_id = ?",
+            vec![uuid_param(task_type)?],
+        )),
         None => conditions.push(Condition::new(
             "COALESCE(tt.for_entity, '') <> 'Concept'",
             vec![],
         )),
     }
     if let Some(status) = ctx.param("task_status_id").filter(|v| !v.is_empty()) {
-        conditions.push(Condition::new("t.task_status_id = ?", vec![uuid(status)?]));
+        conditions.push(Condition::new(
+            "t.task_status_id = ?",
+            vec![uuid_param(status)?],
+        ));
     }
     match ctx.param("person_id").filter(|v| !v.is_empty()) {
         Some("unassigned") => conditions.push(Condition::new(
@@ -159,7 +163,7 @@ async fn filters(ctx: &Ctx<'_>) -> ApiResult<Vec<Condition>> {
         Some(people) => {
             let ids = people
                 .split(',')
-                .map(|p| uuid(p.trim()))
+                .map(|p| uuid_param(p.trim()))
                 .collect::<ApiResult<Vec<_>>>()?;
             let marks = vec!["?"; ids.len()].join(", ");
             conditions.push(Condition::new(
@@ -173,23 +177,23 @@ async fn filters(ctx: &Ctx<'_>) -> ApiResult<Vec<Condition>> {
         conditions.push(Condition::new(
             "EXISTS (SELECT 1 FROM task_person_link l JOIN person who ON who.id = l.person_id \
              WHERE l.task_id = t.id AND who.studio_id = ?)",
-            vec![uuid(studio)?],
+            vec![uuid_param(studio)?],
         ));
     }
     if let Some(department) = ctx.param("department_id").filter(|v| !v.is_empty()) {
         conditions.push(Condition::new(
             "EXISTS (SELECT 1 FROM task_person_link l JOIN department_link d ON d.person_id = l.person_id \
              WHERE l.task_id = t.id AND d.department_id = ?)",
-            vec![uuid(department)?],
+            vec![uuid_param(department)?],
         ));
     }
-    if let Some(start) = date(ctx, "start_date")? {
+    if let Some(start) = date_param(ctx, "start_date")? {
         conditions.push(Condition::new("t.start_date >= ?", vec![start]));
     }
-    if let Some(due) = date(ctx, "due_date")? {
+    if let Some(due) = date_param(ctx, "due_date")? {
         conditions.push(Condition::new("t.due_date <= ?", vec![due]));
     }
-    if let Some(priority) = integer(ctx, "priority")? {
+    if let Some(priority) = integer_param(ctx, "priority")? {
         // Zou filters on the task type's priority, not the task's.
         conditions.push(Condition::new(
             "tt.priority = ?",
@@ -250,8 +254,10 @@ async fn open_tasks(
 
 async fn open_tasks_page(ctx: &Ctx<'_>) -> ApiResult<Json> {
     let conditions = filters(ctx).await?;
-    let page = integer(ctx, "page")?.filter(|p| *p > 0).unwrap_or(1);
-    let limit = integer(ctx, "limit")?.unwrap_or(100).clamp(1, MAX_LIMIT);
+    let page = integer_param(ctx, "page")?.filter(|p| *p > 0).unwrap_or(1);
+    let limit = integer_param(ctx, "limit")?
+        .unwrap_or(100)
+        .clamp(1, MAX_LIMIT);
     let (where_sql, params) = where_clause(&conditions);
     let sums = totals(ctx, &where_sql, &params).await?;
     let total = sums.get("total").and_then(Json::as_i64).unwrap_or(0);

@@ -20,7 +20,7 @@ pub struct ListOptions {
 /// Zou's `NB_RECORDS_PER_PAGE`.
 const DEFAULT_LIMIT: i64 = 100;
 
-pub fn integer(pairs: &[(String, String)], name: &str) -> ApiResult<Option<i64>> {
+fn integer(pairs: &[(String, String)], name: &str) -> ApiResult<Option<i64>> {
     match first(pairs, name) {
         None => Ok(None),
         Some(text) => text

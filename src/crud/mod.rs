@@ -7,7 +7,7 @@ mod filters;
 pub mod models;
 pub mod scope;
 
-pub use filters::{conditions as column_filters, first, integer, value_from_text, ListOptions};
+pub use filters::{conditions as column_filters, first, value_from_text, ListOptions};
 
 use crate::app::AppState;
 use crate::auth::Identity;
