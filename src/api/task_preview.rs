@@ -212,14 +212,19 @@ async fn preview_file(ctx: &Ctx<'_>, id: &str) -> ApiResult<Row> {
         .ok_or(ApiError::NotFound)
 }
 
-/// An optional whole number of the body (`frame_number`, `position`).
+/// An optional whole number of the body (`frame_number`, `position`), taken
+/// as pydantic takes one: `2`, `2.0` or `"2"` (gazu sends positions as floats).
 fn whole_number(fields: &serde_json::Map<String, Json>, key: &str) -> ApiResult<Option<i64>> {
+    let refused = || ApiError::invalid_field(key, "Input should be a valid integer");
     match fields.get(key) {
         None | Some(Json::Null) => Ok(None),
-        Some(value) => value
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid_field(key, "Input should be a valid integer")),
+        Some(Json::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(n), _) => Ok(Some(n)),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(Some(f as i64)),
+            _ => Err(refused()),
+        },
+        Some(Json::String(text)) => text.trim().parse().map(Some).map_err(|_| refused()),
+        Some(_) => Err(refused()),
     }
 }
 

@@ -263,6 +263,11 @@ async fn a_chosen_preview_becomes_the_thumbnail_and_previews_change_places() {
         .put(&moving, s.token("manager"), json!({"position": 9}))
         .await;
     assert_eq!(order(&unmoved), moved, "out of range: nothing moves");
+    let (status, back) = app
+        .put(&moving, s.token("manager"), json!({"position": 3.0}))
+        .await;
+    assert_eq!(status, 200, "gazu sends floats: {back}");
+    assert_eq!(back[2]["id"], json!(takes[2]));
     let (status, _) = app
         .put(&moving, s.token("manager"), json!({"position": -1}))
         .await;

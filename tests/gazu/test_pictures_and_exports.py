@@ -48,6 +48,12 @@ def test_a_preview_picture_and_its_thumbnail(admin):
         gazu.files.download_preview_file_thumbnail(preview, thumbnail)
         assert _png_size(thumbnail) == (150, 100)
 
+        shown = gazu.task.set_main_preview(preview)
+        assert (shown["id"], shown["preview_file_id"]) == (hero["id"], preview["id"])
+        assert gazu.asset.get_asset(hero["id"])["preview_file_id"] == preview["id"]
+        files = gazu.files.update_preview_position(preview, 1.0)
+        assert [(f["id"], f["position"]) for f in files] == [(preview["id"], 1)]
+
         me = gazu.client.get_current_user()
         answer = gazu.person.set_avatar(me, upload)
         assert answer == {"thumbnail_path": f"pictures/thumbnails/persons/{me['id']}.png"}
