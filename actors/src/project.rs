@@ -351,11 +351,9 @@ impl Handler<Refresh> for ProjectActor {
         if !self.reading {
             self.read_waiting(ctx);
         }
-        Box::pin(async move {
-            answered
-                .await
-                .unwrap_or_else(|_| Err("the project's actor stopped".into()))
-        })
+        // An actor stopped before answering (`Stop`) dropped its state: the
+        // next use loads the project, this write included.
+        Box::pin(async move { answered.await.unwrap_or(Ok(())) })
     }
 }
 
@@ -593,6 +591,24 @@ mod tests {
         actix_rt::time::sleep(Duration::from_millis(400)).await;
         assert_eq!(registry.running(), 0, "an idle project is let go");
         assert_eq!(registry.snapshot("p").await.unwrap().tasks.len(), 1);
+        assert_eq!(store.loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[actix_rt::test]
+    async fn a_refresh_outlived_by_its_actor_is_answered_and_the_next_use_loads_again() {
+        let store = Arc::new(MemoryStore::default());
+        let registry = ProjectRegistry::new(store.clone(), Duration::from_secs(60));
+        registry.snapshot("p").await.unwrap();
+        store.rows.lock().unwrap().insert("t1".into(), row("a"));
+        let touched = Touched {
+            tasks: vec!["t1".into()],
+            ..Default::default()
+        };
+        let stop = async { registry.forget_all() };
+        let (answer, ()) = futures_util::future::join(registry.refresh("p", touched), stop).await;
+        assert_eq!(answer, Ok(()), "the write is not reported as failed");
+        let state = registry.snapshot("p").await.unwrap();
+        assert_eq!(state.tasks.keys().collect::<Vec<_>>(), ["t1"]);
         assert_eq!(store.loads.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
