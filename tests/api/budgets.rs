@@ -48,10 +48,6 @@ async fn team(app: &TestApp) -> Team {
     }
 }
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn budgets_are_revised_per_project_and_managed_by_managers_only() {
     let app = spawn_app().await;

@@ -5,61 +5,21 @@ use crate::common::*;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
+fn comment_url(s: &Production, comment: &Json) -> String {
+    format!("/actions/tasks/{}/comments/{}", s.task, id(comment))
 }
 
-struct Setup {
-    admin: String,
-    project: String,
-    task: String,
-    crew: Vec<Member>,
+async fn setup(app: &TestApp) -> Production {
+    let crew = [
+        ("artist", Role::User, true),
+        ("other", Role::User, true),
+        ("client", Role::Client, true),
+        ("manager", Role::Manager, true),
+    ];
+    app.production(&["Animation"], &crew).await
 }
 
-impl Setup {
-    fn token(&self, who: &str) -> &str {
-        &self.crew.iter().find(|m| m.who == who).unwrap().token
-    }
-
-    fn comment_url(&self, comment: &Json) -> String {
-        format!("/actions/tasks/{}/comments/{}", self.task, id(comment))
-    }
-}
-
-async fn setup(app: &TestApp) -> Setup {
-    let admin = app.admin_token().await;
-    let project = app.create_project(&admin, "Film").await;
-    let (_, tasks) = app.shot_with_tasks(&admin, &project, &["Animation"]).await;
-    let task = id(&tasks[0]);
-    let crew = app
-        .crew(
-            &project,
-            "",
-            &[
-                ("artist", Role::User, true),
-                ("other", Role::User, true),
-                ("client", Role::Client, true),
-                ("manager", Role::Manager, true),
-            ],
-        )
-        .await;
-    let (status, _) = app
-        .put(
-            &format!("/actions/tasks/{task}/assign"),
-            &admin,
-            json!({"person_id": crew[0].id}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    Setup {
-        admin,
-        project,
-        task,
-        crew,
-    }
-}
-
-async fn comment(app: &TestApp, s: &Setup, token: &str) -> Json {
+async fn comment(app: &TestApp, s: &Production, token: &str) -> Json {
     let (_, wip) = app.get("/data/task-status?short_name=wip", &s.admin).await;
     let (status, comment) = app
         .post(
@@ -81,7 +41,7 @@ async fn a_comment_preview_opens_the_next_revision_and_more_files_join_it() {
 
     let (status, preview) = app
         .post(
-            &format!("{}/add-preview", s.comment_url(&first)),
+            &format!("{}/add-preview", comment_url(&s, &first)),
             artist,
             json!({}),
         )
@@ -104,7 +64,7 @@ async fn a_comment_preview_opens_the_next_revision_and_more_files_join_it() {
     // A second file for the same comment joins its revision.
     let (status, second) = app
         .post(
-            &format!("{}/add-preview", s.comment_url(&first)),
+            &format!("{}/add-preview", comment_url(&s, &first)),
             artist,
             json!({}),
         )
@@ -118,7 +78,7 @@ async fn a_comment_preview_opens_the_next_revision_and_more_files_join_it() {
     // The extra-file route takes the revision of the preview named.
     let (status, third) = app
         .post(
-            &format!("{}/preview-files/{}", s.comment_url(&first), id(&preview)),
+            &format!("{}/preview-files/{}", comment_url(&s, &first), id(&preview)),
             artist,
             Json::Null,
         )
@@ -134,7 +94,7 @@ async fn a_comment_preview_opens_the_next_revision_and_more_files_join_it() {
     let later = comment(&app, &s, artist).await;
     let (_, next) = app
         .post(
-            &format!("{}/add-preview", s.comment_url(&later)),
+            &format!("{}/add-preview", comment_url(&s, &later)),
             artist,
             json!({}),
         )
@@ -174,7 +134,7 @@ async fn an_asked_revision_must_be_free_and_some_projects_keep_one_file_per_revi
     let s = setup(&app).await;
     let artist = s.token("artist");
     let first = comment(&app, &s, artist).await;
-    let url = format!("{}/add-preview", s.comment_url(&first));
+    let url = format!("{}/add-preview", comment_url(&s, &first));
 
     let (status, body) = app.post(&url, artist, json!({"revision": -1})).await;
     assert_eq!(status, 400);
@@ -193,7 +153,7 @@ async fn an_asked_revision_must_be_free_and_some_projects_keep_one_file_per_revi
     let other = comment(&app, &s, artist).await;
     let (status, body) = app
         .post(
-            &format!("{}/add-preview", s.comment_url(&other)),
+            &format!("{}/add-preview", comment_url(&s, &other)),
             artist,
             json!({"revision": 5}),
         )
@@ -232,7 +192,7 @@ async fn only_those_who_may_act_on_the_task_add_previews() {
     let app = spawn_app().await;
     let s = setup(&app).await;
     let first = comment(&app, &s, s.token("artist")).await;
-    let url = format!("{}/add-preview", s.comment_url(&first));
+    let url = format!("{}/add-preview", comment_url(&s, &first));
     let (status, _) = app.post(&url, s.token("other"), json!({})).await;
     assert_eq!(status, 403);
     let (status, _) = app.post(&url, s.token("manager"), json!({})).await;
@@ -270,10 +230,10 @@ async fn deleting_a_comment_preview_unlinks_it_and_falls_back_to_the_previous_on
     let s = setup(&app).await;
     let artist = s.token("artist");
     let first = comment(&app, &s, artist).await;
-    let url = format!("{}/add-preview", s.comment_url(&first));
+    let url = format!("{}/add-preview", comment_url(&s, &first));
     let (_, kept) = app.post(&url, artist, json!({})).await;
     let (_, extra) = app.post(&url, artist, json!({})).await;
-    let extra_url = format!("{}/preview-files/{}", s.comment_url(&first), id(&extra));
+    let extra_url = format!("{}/preview-files/{}", comment_url(&s, &first), id(&extra));
 
     // Someone who may not act on the task, or force without managing: refused.
     let (status, _) = app.delete(&extra_url, s.token("other")).await;
@@ -284,7 +244,7 @@ async fn deleting_a_comment_preview_unlinks_it_and_falls_back_to_the_previous_on
     let later = comment(&app, &s, artist).await;
     let (status, _) = app
         .delete(
-            &format!("{}/preview-files/{}", s.comment_url(&later), id(&extra)),
+            &format!("{}/preview-files/{}", comment_url(&s, &later), id(&extra)),
             artist,
         )
         .await;

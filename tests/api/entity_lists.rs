@@ -5,10 +5,6 @@ use serde_json::{json, Value as Json};
 use std::collections::HashMap;
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 struct Show {
     admin: String,
     project: String,

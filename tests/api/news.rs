@@ -4,10 +4,6 @@ use crate::common::*;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn an_entity_news_name_the_entity_in_full_and_come_latest_first() {
     let app = spawn_app().await;

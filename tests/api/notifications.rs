@@ -4,10 +4,6 @@ use crate::common::*;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn the_bell_lists_what_happened_on_a_person_s_tasks() {
     let app = spawn_app().await;

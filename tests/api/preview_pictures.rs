@@ -6,62 +6,20 @@ use image::ImageFormat;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
-struct Setup {
-    admin: String,
-    project: String,
-    shot: Json,
-    task: String,
-    crew: Vec<Member>,
-}
-
-impl Setup {
-    fn token(&self, who: &str) -> &str {
-        &self.crew.iter().find(|m| m.who == who).unwrap().token
-    }
-}
-
-async fn setup(app: &TestApp) -> Setup {
-    let admin = app.admin_token().await;
-    let project = app.create_project(&admin, "Film").await;
-    let (shot, tasks) = app.shot_with_tasks(&admin, &project, &["Animation"]).await;
-    let task = id(&tasks[0]);
-    let crew = app
-        .crew(
-            &project,
-            "",
-            &[
-                ("artist", Role::User, true),
-                ("other", Role::User, true),
-                ("client", Role::Client, true),
-                ("vendor", Role::Vendor, true),
-                ("outsider", Role::User, false),
-                ("outside_vendor", Role::Vendor, false),
-            ],
-        )
-        .await;
-    let (status, _) = app
-        .put(
-            &format!("/actions/tasks/{task}/assign"),
-            &admin,
-            json!({"person_id": crew[0].id}),
-        )
-        .await;
-    assert_eq!(status, 200);
-    Setup {
-        admin,
-        project,
-        shot,
-        task,
-        crew,
-    }
+async fn setup(app: &TestApp) -> Production {
+    let crew = [
+        ("artist", Role::User, true),
+        ("other", Role::User, true),
+        ("client", Role::Client, true),
+        ("vendor", Role::Vendor, true),
+        ("outsider", Role::User, false),
+        ("outside_vendor", Role::Vendor, false),
+    ];
+    app.production(&["Animation"], &crew).await
 }
 
 /// A comment on the task with a new (processing) preview, as Kitsu makes them.
-async fn new_preview(app: &TestApp, s: &Setup) -> (Json, Json) {
+async fn new_preview(app: &TestApp, s: &Production) -> (Json, Json) {
     let (_, wip) = app.get("/data/task-status?short_name=wip", &s.admin).await;
     let (status, comment) = app
         .post(

@@ -6,10 +6,6 @@ use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 use uuid::Uuid;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 struct Studio {
     admin: String,
     project: String,

@@ -6,10 +6,6 @@ use tusk_actors::role::Role;
 
 const UNKNOWN: &str = "0191e4e5-0000-7000-8000-000000000000";
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 /// (full name, weight) of each listed shot.
 fn weights(rows: &Json) -> Vec<(String, Json)> {
     rows.as_array()

@@ -1,12 +1,8 @@
 //! Quotas: delivered shots per person and day, week, month and year.
 
 use crate::common::*;
-use serde_json::{json, Value as Json};
+use serde_json::json;
 use tusk_actors::role::Role;
-
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
 
 struct Example {
     admin: String,

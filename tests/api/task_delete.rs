@@ -5,10 +5,6 @@ use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 use uuid::Uuid;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 fn uuid(text: &str) -> tusk::db::Value {
     Uuid::parse_str(text).unwrap().into()
 }

@@ -4,10 +4,6 @@ use crate::common::*;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn the_task_page_gathers_the_task_s_world_and_hides_the_work_from_clients() {
     let app = spawn_app().await;

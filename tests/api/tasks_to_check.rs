@@ -4,10 +4,6 @@ use crate::common::*;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 /// The `entity_name` of each row, in order.
 fn entities(rows: &Json) -> Vec<&str> {
     rows.as_array()

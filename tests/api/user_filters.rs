@@ -4,10 +4,6 @@ use crate::common::*;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn filters_are_personal_unless_a_manager_shares_them_in_a_group() {
     let app = spawn_app().await;

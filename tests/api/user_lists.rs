@@ -4,10 +4,6 @@ use crate::common::*;
 use serde_json::{json, Value as Json};
 use tusk_actors::role::Role;
 
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 /// The `name` of each row, sorted.
 fn names(rows: &Json) -> Vec<String> {
     let mut names: Vec<String> = rows

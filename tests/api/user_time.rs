@@ -1,12 +1,8 @@
 //! The caller's own time, days off and desktop logins.
 
 use crate::common::*;
-use serde_json::{json, Value as Json};
+use serde_json::json;
 use tusk_actors::role::Role;
-
-fn id(value: &Json) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
 
 #[tokio::test]
 async fn a_person_reads_their_own_time_days_off_and_logins() {

@@ -15,6 +15,11 @@ pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password";
 pub const PASSWORD: &str = "mysecretpassword";
 
+/// The `id` of a row, as text.
+pub fn id(value: &Json) -> String {
+    value["id"].as_str().unwrap().to_string()
+}
+
 pub struct TestApp {
     pub address: String,
     pub client: Client,
@@ -380,6 +385,56 @@ pub struct Member {
     pub who: &'static str,
     pub token: String,
     pub id: String,
+}
+
+/// A project with one shot and its tasks, a crew (see [`TestApp::crew`]),
+/// and the crew's first member assigned to the first task.
+pub struct Production {
+    pub admin: String,
+    pub project: String,
+    pub shot: Json,
+    /// The first task's id.
+    pub task: String,
+    pub crew: Vec<Member>,
+}
+
+impl Production {
+    pub fn member(&self, who: &str) -> &Member {
+        self.crew.iter().find(|m| m.who == who).unwrap()
+    }
+
+    pub fn token(&self, who: &str) -> &str {
+        &self.member(who).token
+    }
+}
+
+impl TestApp {
+    pub async fn production(
+        &self,
+        task_types: &[&str],
+        people: &[(&'static str, Role, bool)],
+    ) -> Production {
+        let admin = self.admin_token().await;
+        let project = self.create_project(&admin, "Film").await;
+        let (shot, tasks) = self.shot_with_tasks(&admin, &project, task_types).await;
+        let task = id(&tasks[0]);
+        let crew = self.crew(&project, "", people).await;
+        let (status, _) = self
+            .put(
+                &format!("/actions/tasks/{task}/assign"),
+                &admin,
+                json!({"person_id": crew[0].id}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        Production {
+            admin,
+            project,
+            shot,
+            task,
+            crew,
+        }
+    }
 }
 
 impl TestApp {
