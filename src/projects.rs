@@ -1,11 +1,11 @@
 //! The project actors' view of the database: what a project's cached
 //! breakdown is made of, loaded whole or row by row.
 
-use crate::db::{Db, Read, Row, Value};
+use crate::db::{keyed, Db, Read, Row, Value};
 use async_trait::async_trait;
 use serde_json::Value as Json;
 use std::collections::HashMap;
-use tusk_actors::project::{ProjectState, ProjectStore, Reloaded, Row as StateRow, Touched};
+use tusk_actors::project::{ProjectState, ProjectStore, Reloaded, Touched};
 use uuid::Uuid;
 
 pub use tusk_actors::project::ProjectRegistry;
@@ -23,11 +23,6 @@ fn id(text: &str) -> Result<Value, String> {
     Uuid::parse_str(text)
         .map(Value::Uuid)
         .map_err(|e| e.to_string())
-}
-
-fn keyed(rows: Vec<Row>) -> impl Iterator<Item = (String, StateRow)> {
-    rows.into_iter()
-        .map(|row| (row["id"].as_str().unwrap_or_default().to_string(), row))
 }
 
 fn ids<'a>(texts: impl IntoIterator<Item = &'a String>) -> Result<Vec<Value>, String> {

@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::team_role;
 use crate::crud::{id_of, Ctx};
-use crate::db::Row;
+use crate::db::{keyed, Row};
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -94,17 +94,15 @@ async fn viewer(ctx: &Ctx<'_>, project: &str, clients: bool) -> ApiResult<(Row, 
 }
 
 async fn statuses(ctx: &Ctx<'_>) -> ApiResult<HashMap<String, Row>> {
-    Ok(ctx
+    let rows = ctx
         .db()
         .fetch_all(
             "SELECT id, short_name, color, is_done, is_retake FROM task_status",
             &[],
             Some("task_status"),
         )
-        .await?
-        .into_iter()
-        .map(|row| (row["id"].as_str().unwrap_or_default().to_string(), row))
-        .collect())
+        .await?;
+    Ok(keyed(rows).collect())
 }
 
 /// The project's state, loaded by its actor on first use.

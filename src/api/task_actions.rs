@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::{self, team_role};
 use crate::crud::{id_of, Ctx};
-use crate::db::{grouped, now, Db, Read, Row, Tx, Value};
+use crate::db::{grouped, keyed, now, Db, Read, Row, Tx, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
 use actix_web::http::{Method, StatusCode};
@@ -93,35 +93,29 @@ async fn tasks(db: &Db, ids: &[String]) -> ApiResult<Vec<Row>> {
         .filter(|id| seen.insert(*id))
         .map(Value::Uuid)
         .collect();
-    let mut found = by_id(
-        db.clone()
-            .fetch_in(
-                &format!("{TASKS_FOR_RULES} WHERE t.id IN ({{ids}})"),
-                &[],
-                &ids,
-                Some("task"),
-            )
-            .await?,
-    );
-    Ok(ids
-        .iter()
-        .filter_map(|id| found.remove(&id_text(id)))
-        .collect())
+    in_order(
+        db,
+        &format!("{TASKS_FOR_RULES} WHERE t.id IN ({{ids}})"),
+        &ids,
+    )
+    .await
 }
 
 /// The tasks' rows as stored now, in the order given.
 async fn current(db: &Db, tasks: &[Row]) -> ApiResult<Vec<Row>> {
-    let ids = ids_of(tasks)?;
-    let mut found = by_id(
-        db.clone()
-            .fetch_in(
-                "SELECT * FROM task WHERE id IN ({ids})",
-                &[],
-                &ids,
-                Some("task"),
-            )
-            .await?,
-    );
+    in_order(
+        db,
+        "SELECT * FROM task WHERE id IN ({ids})",
+        &ids_of(tasks)?,
+    )
+    .await
+}
+
+/// The rows `sql` selects for `ids` (`{ids}` in it), in the order of `ids`;
+/// ids of no row are left out.
+async fn in_order(db: &Db, sql: &str, ids: &[Value]) -> ApiResult<Vec<Row>> {
+    let rows = db.clone().fetch_in(sql, &[], ids, Some("task")).await?;
+    let mut found: HashMap<String, Row> = keyed(rows).collect();
     Ok(ids
         .iter()
         .filter_map(|id| found.remove(&id_text(id)))
@@ -137,12 +131,6 @@ fn id_text(id: &Value) -> String {
         Value::Uuid(id) => id.to_string(),
         _ => String::new(),
     }
-}
-
-fn by_id(rows: Vec<Row>) -> HashMap<String, Row> {
-    rows.into_iter()
-        .map(|row| (row["id"].as_str().unwrap_or_default().to_string(), row))
-        .collect()
 }
 
 async fn person(db: &Db, id: &str) -> ApiResult<Option<Row>> {

@@ -529,6 +529,12 @@ impl Pools {
     }
 }
 
+/// Each row with its `id` as text, to look rows up by id.
+pub(crate) fn keyed(rows: Vec<Row>) -> impl Iterator<Item = (String, Row)> {
+    rows.into_iter()
+        .map(|row| (row["id"].as_str().unwrap_or_default().to_string(), row))
+}
+
 /// `{row[key]: [row[value], ...]}`, values in the rows' order (a task's
 /// assignees, a concept's links...).
 pub(crate) fn grouped(
