@@ -396,27 +396,30 @@ async fn insert_link(
     label: &str,
     data: Json,
 ) -> ApiResult<Json> {
-    let (id, stamp) = (Uuid::now_v7(), now());
-    tx.execute(
-        "INSERT INTO entity_link (id, entity_in_id, entity_out_id, nb_occurences, label, data, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[
-            id.into(),
-            id_of(from)?,
-            asset.into(),
-            Value::Int(occurrences),
-            label.into(),
-            if data.is_null() {
-                Value::Null
-            } else {
-                Value::Json(data)
-            },
-            stamp.into(),
-            stamp.into(),
-        ],
-    )
-    .await?;
-    Ok(json!(id))
+    let stamp = now();
+    let link = tx
+        .insert(
+            "entity_link",
+            &[
+                ("id", Uuid::now_v7().into()),
+                ("entity_in_id", id_of(from)?),
+                ("entity_out_id", asset.into()),
+                ("nb_occurences", Value::Int(occurrences)),
+                ("label", label.into()),
+                (
+                    "data",
+                    if data.is_null() {
+                        Value::Null
+                    } else {
+                        Value::Json(data)
+                    },
+                ),
+                ("created_at", stamp.into()),
+                ("updated_at", stamp.into()),
+            ],
+        )
+        .await?;
+    Ok(link["id"].clone())
 }
 
 /// After a change to an entity's casting: its count, its tasks' readiness
