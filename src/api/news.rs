@@ -1,13 +1,14 @@
 //! The news feed: what happened on tasks (comments, status changes,
 //! previews), as Kitsu's news pages show it.
 
+use super::breakdown_create::project;
 use super::entity_lists::entity;
 use super::open_tasks::{date_param, integer_param, uuid_param};
 use super::Route;
 use crate::app::AppState;
 use crate::auth::Identity;
 use crate::crud::scope::team_role;
-use crate::crud::{first, id_of, where_clause, Condition, Ctx};
+use crate::crud::{id_of, where_clause, Condition, Ctx};
 use crate::db::{Db, Read, Row, Value};
 use crate::error::{ApiError, ApiResult};
 use actix_web::http::Method;
@@ -342,17 +343,15 @@ fn studio_readers(identity: &Identity) -> ApiResult<()> {
 
 /// The project, once the caller may read its news: its team (admins any), not clients or vendors.
 async fn readable_project(ctx: &Ctx<'_>, id: &str) -> ApiResult<Value> {
-    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
-    ctx.db()
-        .fetch_optional("SELECT id FROM project WHERE id = $1", &[id.into()], None)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let role = team_role(ctx, Some(&json!(id))).await?;
-    if matches!(role, Role::Client | Role::Vendor) {
+    let project = project(ctx.state, id).await?;
+    if matches!(
+        team_role(ctx, project.get("id")).await?,
+        Role::Client | Role::Vendor
+    ) {
         return Err(ApiError::Forbidden);
     }
     studio_readers(ctx.identity)?;
-    Ok(Value::Uuid(id))
+    id_of(&project["id"])
 }
 
 async fn project_news(
@@ -379,7 +378,10 @@ async fn open_projects_news(
     studio_readers(&identity)?;
     let (open, mut params) = super::todo::open_projects(&identity, identity.is_admin());
     let mut sql = format!("t.project_id IN ({open})");
-    if let Some(project) = first(&ctx.query, "project_id").and_then(|id| Uuid::parse_str(id).ok()) {
+    if let Some(project) = ctx
+        .param("project_id")
+        .and_then(|id| Uuid::parse_str(id).ok())
+    {
         sql.push_str(" AND t.project_id = ?");
         params.push(project.into());
     }
