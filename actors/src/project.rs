@@ -361,14 +361,15 @@ impl ProjectActor {
     /// Reads back the rows of every waiting refresh at once, applies them,
     /// answers those refreshes, then reads what came meanwhile.
     fn read_waiting(&mut self, ctx: &mut Context<Self>) {
-        let batch = std::mem::take(&mut self.waiting);
-        self.reading = !batch.is_empty();
-        if batch.is_empty() {
+        let (rows, answers): (Vec<Touched>, Vec<_>) =
+            std::mem::take(&mut self.waiting).into_iter().unzip();
+        self.reading = !answers.is_empty();
+        if answers.is_empty() {
             return;
         }
         let mut touched = Touched::default();
-        for (rows, _) in &batch {
-            touched.merge(rows.clone());
+        for rows in rows {
+            touched.merge(rows);
         }
         let store = self.store.clone();
         let project = self.project.clone();
@@ -384,7 +385,7 @@ impl ProjectActor {
                 Ok(rows) => Arc::make_mut(&mut actor.state).apply(rows),
                 Err(whole) => actor.state = Arc::new(whole),
             });
-            for (_, answer) in batch {
+            for answer in answers {
                 let _ = answer.send(outcome.clone());
             }
             actor.read_waiting(ctx);
