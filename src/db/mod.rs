@@ -281,6 +281,19 @@ fn marks(from: usize, count: usize) -> String {
 /// parameters (SQLite numbers at most 32,766), so lists are sent in chunks of it.
 const IDS_PER_QUERY: usize = 500;
 
+/// `sql` and its parameters once per chunk of `ids`: `{ids}` in `sql` stands
+/// for the chunk's placeholders, numbered after `params`.
+fn in_chunks<'a>(
+    sql: &'a str,
+    params: &'a [Value],
+    ids: &'a [Value],
+) -> impl Iterator<Item = (String, Vec<Value>)> + 'a {
+    ids.chunks(IDS_PER_QUERY).map(move |chunk| {
+        let sql = sql.replace("{ids}", &marks(params.len() + 1, chunk.len()));
+        (sql, [params, chunk].concat())
+    })
+}
+
 /// Rows in one deferred INSERT: few enough parameters for either backend.
 const DEFERRED_ROWS_PER_STATEMENT: usize = 100;
 
@@ -371,9 +384,8 @@ impl Tx {
         ids: &[Value],
     ) -> sqlx::Result<u64> {
         let mut changed = 0;
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let sql = sql.replace("{ids}", &marks(params.len() + 1, chunk.len()));
-            changed += self.execute(&sql, &[params, chunk].concat()).await?;
+        for (sql, params) in in_chunks(sql, params, ids) {
+            changed += self.execute(&sql, &params).await?;
         }
         Ok(changed)
     }
@@ -461,12 +473,8 @@ pub trait Read: Send {
         table: Option<&str>,
     ) -> sqlx::Result<Vec<Row>> {
         let mut rows = Vec::new();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let sql = sql.replace("{ids}", &marks(params.len() + 1, chunk.len()));
-            rows.extend(
-                self.fetch_all(&sql, &[params, chunk].concat(), table)
-                    .await?,
-            );
+        for (sql, params) in in_chunks(sql, params, ids) {
+            rows.extend(self.fetch_all(&sql, &params, table).await?);
         }
         Ok(rows)
     }
